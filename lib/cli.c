@@ -1,0 +1,172 @@
+/* cli.c - strict option parsing shared by every model (see cli.h). */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_number(const char *text, long long min, long long max, long long *out)
+{
+	char *end;
+	long long v;
+
+	if (text == NULL || *text == '\0' || *text == ' ' || *text == '+')
+		return -1;
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static void usage(const char *model, const struct cli_extra *extras)
+{
+	printf("usage: %s <workload> [--tasks T] [--n N] [--ms D] [--workers W] [--json]",
+	       model);
+	for (const struct cli_extra *e = extras; e && e->name; e++)
+		printf(" [--%s X]", e->name);
+	printf("\n\n"
+	       "  cpu          task i sums k*k for 0 <= k < N + i, exactly\n"
+	       "  io           task i waits D ms\n"
+	       "  --tasks T    number of tasks, 1..%ld (default: cpu 20, io 100)\n"
+	       "  --n N        cpu size, 1..%lld (default 10000000)\n"
+	       "  --ms D       io wait in ms, 0..%ld (default 100)\n"
+	       "  --workers W  a pool of W workers, 1..%ld (default: one per task)\n"
+	       "  --json       print one JSON object instead of a summary\n",
+	       CLI_MAX_TASKS, CLI_MAX_N, CLI_MAX_MS, CLI_MAX_WORKERS);
+	for (const struct cli_extra *e = extras; e && e->name; e++)
+		printf("  --%-11s %s\n", e->name, e->help);
+	printf("\nExit status: 0 verified, 1 wrong result, 2 bad usage, 3 out of a resource.\n");
+}
+
+static void range_text(const struct cli_extra *e, char *buf, size_t len)
+{
+	if (e->choices == NULL) {
+		snprintf(buf, len, "%lld..%lld", e->min, e->max);
+		return;
+	}
+	buf[0] = '\0';
+	for (const char *const *c = e->choices; *c; c++) {
+		strncat(buf, *c, len - strlen(buf) - 1);
+		if (c[1])
+			strncat(buf, "|", len - strlen(buf) - 1);
+	}
+}
+
+static int choice_index(const char *const *choices, const char *text)
+{
+	for (int i = 0; choices[i]; i++)
+		if (strcmp(choices[i], text) == 0)
+			return i;
+	return -1;
+}
+
+/* Check one value against an option's range; print the one-line complaint. */
+static int take(const char *model, const struct cli_extra *e, const char *text)
+{
+	char range[128];
+	long long v;
+
+	if (e->choices) {
+		int i = choice_index(e->choices, text);
+		if (i >= 0) {
+			*e->value = i;
+			return 0;
+		}
+	} else if (cli_number(text, e->min, e->max, &v) == 0) {
+		*e->value = v;
+		return 0;
+	}
+	range_text(e, range, sizeof range);
+	fprintf(stderr, "%s: --%s: invalid value '%s' (accepted: %s)\n",
+		model, e->name, text, range);
+	return -1;
+}
+
+static const struct cli_extra *find(const struct cli_extra *table, const char *name,
+				    size_t len)
+{
+	for (const struct cli_extra *e = table; e && e->name; e++)
+		if (strlen(e->name) == len && strncmp(e->name, name, len) == 0)
+			return e;
+	return NULL;
+}
+
+enum cli_status cli_parse(int argc, char **argv, const char *model,
+			  const struct cli_extra *extras, struct cli *out)
+{
+	long long tasks = 0, n = 10000000, ms = 100, workers = 0, kind = -1;
+	const struct cli_extra common[] = {
+		{ "tasks", NULL, 1, CLI_MAX_TASKS, NULL, &tasks },
+		{ "n", NULL, 1, CLI_MAX_N, NULL, &n },
+		{ "ms", NULL, 0, CLI_MAX_MS, NULL, &ms },
+		{ "workers", NULL, 1, CLI_MAX_WORKERS, NULL, &workers },
+		{ NULL, NULL, 0, 0, NULL, NULL },
+	};
+	const struct cli_extra kinds = { "workload", NULL, 0, 0, wl_names, NULL };
+	char names[64];
+	bool json = false;
+
+	range_text(&kinds, names, sizeof names);
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+			usage(model, extras);
+			return CLI_DONE;
+		}
+		if (strcmp(arg, "--json") == 0) {
+			json = true;
+			continue;
+		}
+		if (strncmp(arg, "--", 2) != 0) {
+			if (kind >= 0) {
+				fprintf(stderr, "%s: workload: unexpected argument '%s' (accepted: one of %s)\n",
+					model, arg, names);
+				return CLI_BAD;
+			}
+			kind = choice_index(wl_names, arg);
+			if (kind < 0) {
+				fprintf(stderr, "%s: workload: unknown workload '%s' (accepted: %s)\n",
+					model, arg, names);
+				return CLI_BAD;
+			}
+			continue;
+		}
+		/* --name value, or --name=value */
+		const char *name = arg + 2, *eq = strchr(name, '=');
+		size_t len = eq ? (size_t)(eq - name) : strlen(name);
+		const struct cli_extra *e = find(common, name, len);
+		if (e == NULL)
+			e = find(extras, name, len);
+		if (e == NULL) {
+			fprintf(stderr, "%s: %.*s: unknown option (try --help)\n", model,
+				(int)(len + 2), arg);
+			return CLI_BAD;
+		}
+		const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+		if (value == NULL) {
+			char range[128];
+			range_text(e, range, sizeof range);
+			fprintf(stderr, "%s: --%s: missing value (accepted: %s)\n", model,
+				e->name, range);
+			return CLI_BAD;
+		}
+		if (take(model, e, value) != 0)
+			return CLI_BAD;
+	}
+	if (kind < 0) {
+		fprintf(stderr, "%s: workload: missing (accepted: %s)\n", model, names);
+		return CLI_BAD;
+	}
+	out->model = model;
+	out->wl.kind = (enum wl_kind)kind;
+	out->wl.tasks = tasks ? (long)tasks : (kind == WL_CPU ? 20 : 100);
+	out->wl.n = (uint64_t)n;
+	out->wl.ms = (long)ms;
+	out->workers = (long)workers;
+	out->json = json;
+	return CLI_RUN;
+}

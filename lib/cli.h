@@ -1,0 +1,51 @@
+/*
+ * cli.h - the command line every model speaks:
+ *
+ *   build/<model> <cpu|io> [--tasks T] [--n N] [--ms D] [--workers W] [--json]
+ *
+ * Parsing is strict: a bad value gets one line on stderr naming the option,
+ * the value and the accepted range, and the model exits with status 2 before
+ * running anything. A model with options of its own passes them as a table
+ * of cli_extra entries; they are parsed and checked the same way.
+ */
+#ifndef CM_CLI_H
+#define CM_CLI_H
+
+#include <stdbool.h>
+#include "workload.h"
+
+#define CLI_MAX_TASKS 10000000L
+#define CLI_MAX_N     (1LL << 32)
+#define CLI_MAX_MS    600000L
+#define CLI_MAX_WORKERS 1000000L
+
+/* An option of a model's own: a number in [min, max], or one of choices. */
+struct cli_extra {
+	const char *name;            /* without the leading "--" */
+	const char *help;            /* one line for --help */
+	long long min, max;          /* numeric range, when choices is NULL */
+	const char *const *choices;  /* NULL-terminated, or NULL for a number */
+	long long *value;            /* in: default; out: the number or choice index */
+};
+
+struct cli {
+	const char *model;
+	struct wl_params wl;
+	long workers;                /* 0: one per task */
+	bool json;
+};
+
+enum cli_status { CLI_RUN, CLI_DONE, CLI_BAD };
+
+/*
+ * Parse argv into *out. CLI_RUN: go ahead. CLI_DONE: --help was printed,
+ * exit 0. CLI_BAD: the one-line message was printed, exit 2.
+ * extras may be NULL.
+ */
+enum cli_status cli_parse(int argc, char **argv, const char *model,
+			  const struct cli_extra *extras, struct cli *out);
+
+/* Parse text as a base-10 integer in [min, max]; 0 on success, -1 if not. */
+int cli_number(const char *text, long long min, long long max, long long *out);
+
+#endif

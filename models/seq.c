@@ -1,0 +1,29 @@
+/*
+ * seq - the baseline: every task runs to completion before the next starts.
+ *
+ * Nothing overlaps, so the io workload takes T * d (the "await one after
+ * another" lesson) and the cpu workload takes the sum of every task's time.
+ * Every other model is measured against this one.
+ */
+#include <stddef.h>
+
+#include "cli.h"
+#include "run.h"
+
+int main(int argc, char **argv)
+{
+	struct cli cli;
+	struct run run;
+
+	switch (cli_parse(argc, argv, "seq", NULL, &cli)) {
+	case CLI_DONE: return 0;
+	case CLI_BAD: return 2;
+	case CLI_RUN: break;
+	}
+	/* A pool of W sequential workers is still one worker. */
+	cli.workers = cli.workers ? 1 : 0;
+	run_begin(&run, &cli);
+	for (long i = 0; i < cli.wl.tasks; i++)
+		run_task_done(&run, i, wl_run_task(&cli.wl, i));
+	return run_finish(&run);
+}

@@ -1,0 +1,125 @@
+/*
+ * threads - POSIX threads, two ways:
+ *
+ *   one per task (default): thread i runs task i. Creating T threads costs
+ *     T stacks (8 MiB of address space and two mappings each) and T kernel
+ *     tasks, which is where this model stops: pid_max or vm.max_map_count.
+ *   --workers W: a fixed pool. W threads take task indices from a shared
+ *     counter until none are left (the C twin of a ThreadPoolExecutor).
+ *
+ * Each task writes its value into its own slot, so no lock is needed; the
+ * main thread adds the slots up after joining every thread.
+ *
+ * If pthread_create fails at thread k, no more are started, the started
+ * ones finish and are joined, and the run exits with status 3.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "run.h"
+
+struct shared {
+	const struct wl_params *wl;
+	u128 *value;           /* value[i]: task i's result */
+	bool *done;            /* done[i]: task i finished */
+	atomic_long next;      /* pool: the next task index to take */
+	atomic_bool stop;      /* pool: creation failed, take no more tasks */
+};
+
+struct one_task {
+	struct shared *s;
+	long i;
+};
+
+static void *run_one(void *arg)
+{
+	struct one_task *t = arg;
+
+	t->s->value[t->i] = wl_run_task(t->s->wl, t->i);
+	t->s->done[t->i] = true;
+	return NULL;
+}
+
+static void *pool_worker(void *arg)
+{
+	struct shared *s = arg;
+
+	while (!atomic_load(&s->stop)) {
+		long i = atomic_fetch_add(&s->next, 1);
+		if (i >= s->wl->tasks)
+			break;
+		s->value[i] = wl_run_task(s->wl, i);
+		s->done[i] = true;
+	}
+	return NULL;
+}
+
+/*
+ * Start `want` threads running fn(arg_of(i)); return how many started.
+ * On failure *err holds pthread_create's error.
+ */
+static long start_threads(pthread_t *tid, long want, void *(*fn)(void *),
+			  struct shared *s, struct one_task *slots, int *err)
+{
+	for (long k = 0; k < want; k++) {
+		void *arg = s;
+		if (slots) {
+			slots[k] = (struct one_task){ s, k };
+			arg = &slots[k];
+		}
+		*err = pthread_create(&tid[k], NULL, fn, arg);
+		if (*err != 0)
+			return k;
+	}
+	return want;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli;
+	struct run run;
+	int err = 0;
+
+	switch (cli_parse(argc, argv, "threads", NULL, &cli)) {
+	case CLI_DONE: return 0;
+	case CLI_BAD: return 2;
+	case CLI_RUN: break;
+	}
+	long tasks = cli.wl.tasks;
+	bool pool = cli.workers > 0;
+	long want = pool ? (cli.workers < tasks ? cli.workers : tasks) : tasks;
+	struct shared s = { .wl = &cli.wl };
+	s.value = calloc((size_t)tasks, sizeof *s.value);
+	s.done = calloc((size_t)tasks, sizeof *s.done);
+	pthread_t *tid = calloc((size_t)want, sizeof *tid);
+	struct one_task *slots = pool ? NULL : calloc((size_t)tasks, sizeof *slots);
+	if (!s.value || !s.done || !tid || (!pool && !slots)) {
+		fprintf(stderr, "threads: calloc for %ld tasks: out of memory\n", tasks);
+		return 3;
+	}
+	cli.workers = pool ? want : 0;
+	run_begin(&run, &cli);
+
+	long started = start_threads(tid, want, pool ? pool_worker : run_one, &s, slots, &err);
+	if (started < want) {
+		/* Pool workers stop taking tasks; one-per-task threads just finish. */
+		atomic_store(&s.stop, true);
+		run_shortfall(&run, pool ? "workers" : "tasks", started, want, err);
+	}
+	for (long k = 0; k < started; k++)
+		pthread_join(tid[k], NULL);
+	for (long i = 0; i < tasks; i++)
+		if (s.done[i])
+			run_task_done(&run, i, s.value[i]);
+
+	int status = run_finish(&run);
+	free(s.value);
+	free(s.done);
+	free(tid);
+	free(slots);
+	return status;
+}

@@ -1,0 +1,28 @@
+# Shared setup for the command-line tests. BUILD names the build to test
+bats_require_minimum_version 1.5.0
+# (build, build/clang, build/asan, build/tsan); FLAVOUR says which one.
+BUILD=${BUILD:-build}
+FLAVOUR=${FLAVOUR:-default}
+EXACT_TOTAL=6666684666689500010830
+
+# json_field KEY: the value of KEY in the JSON object held in $output.
+json_field() {
+	printf '%s\n' "$output" | jq -r ".$1"
+}
+
+# Seconds elapsed while running "$@" (via bats' run), in $elapsed.
+timed_run() {
+	local t0 t1
+	t0=$(date +%s.%N)
+	run "$@"
+	t1=$(date +%s.%N)
+	elapsed=$(echo "$t1 - $t0" | bc)
+}
+
+# Fail unless $1 <= $2 <= $3 (decimals).
+assert_between() {
+	if [ "$(echo "$1 <= $2 && $2 <= $3" | bc)" != 1 ]; then
+		echo "expected $1 <= $2 <= $3" >&2
+		return 1
+	fi
+}
