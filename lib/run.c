@@ -3,19 +3,9 @@
 #include "run.h"
 
 #include <dirent.h>
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
-
-uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* Entries of /proc/self/fd, less the one opendir itself holds. */
 static int open_fds(void)
@@ -99,15 +89,6 @@ static void usage_totals(double *user, double *sys, long *rss, long *vol, long *
 	*rss = self.ru_maxrss > kids.ru_maxrss ? self.ru_maxrss : kids.ru_maxrss;
 	*vol = self.ru_nvcsw + kids.ru_nvcsw;
 	*invol = self.ru_nivcsw + kids.ru_nivcsw;
-}
-
-static int cpus_allowed(void)
-{
-	cpu_set_t set;
-
-	if (sched_getaffinity(0, sizeof set, &set) != 0)
-		return 0;
-	return CPU_COUNT(&set);
 }
 
 static void print_json(const struct run *r, double wall, const char *result, bool ok)

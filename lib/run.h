@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "cli.h"
+#include "measure.h"
 #include "workload.h"
 
 #define RUN_MAX_EXTRAS 16
@@ -42,9 +43,6 @@ struct run {
 	struct run_extra extras[RUN_MAX_EXTRAS];
 	int nextras;
 };
-
-/* Monotonic clock in nanoseconds. */
-uint64_t now_ns(void);
 
 void run_begin(struct run *r, const struct cli *cli);
 
