@@ -5,7 +5,13 @@
 #   make test         install missing test tools, then build and run the unit and
 #                     command-line tests with gcc, clang, ASan+UBSan and TSan
 #   make check        run the tests once against the current build (no installs)
-#   make bench        the benchmark harness (see README.md)
+#   make bench        install hyperfine and gnuplot when missing, build, measure
+#                     every suite, draw the charts, write RESULTS.md
+#                     (PROFILE=smoke|quick|full, RESULTS_DIR=dir; see scripts/bench.sh)
+#   make plots        redraw the charts of a run without measuring (RUN=dir,
+#                     default results/latest)
+#   make results      rewrite RESULTS.md from a run (RUN=dir, default results/latest)
+#   make flags        print the compiler and flags the build uses
 #   make clean        remove build/
 #
 # Variables:
@@ -42,7 +48,7 @@ BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 UNITTESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
 HELPERS   := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all test check bench clean
+.PHONY: all test check bench plots results flags clean
 .SECONDARY:
 all: $(MODELS) $(BENCHES) $(UNITTESTS) $(HELPERS)
 
@@ -81,6 +87,15 @@ check: all
 
 bench:
 	@sh scripts/bench.sh
+
+plots:
+	@sh scripts/plots.sh $(RUN)
+
+results:
+	@python3 scripts/results.py $(RUN)
+
+flags:
+	@echo $(CC) $(CFLAGS)
 
 clean:
 	rm -rf build
