@@ -69,16 +69,17 @@ mark_incomplete() {
 }
 
 # stop_child: end the running step's process group: TERM, then KILL what is
-# left after a grace period, then reap the leader.
+# left after a grace period, then reap the leader. (dash's kill takes a
+# process group as -PGID after the signal, and rejects "--".)
 stop_child() {
 	[ -n "$child" ] || return 0
-	kill -TERM -- "-$child" 2>/dev/null
+	kill -TERM "-$child" 2>/dev/null
 	i=0
-	while kill -0 -- "-$child" 2>/dev/null && [ $i -lt 20 ]; do
+	while kill -0 "-$child" 2>/dev/null && [ $i -lt 20 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	kill -KILL -- "-$child" 2>/dev/null
+	kill -KILL "-$child" 2>/dev/null
 	wait "$child" 2>/dev/null
 	child=""
 }
@@ -221,6 +222,14 @@ sh scripts/machine.sh "$PROFILE" "$BUILD" |
 		>"$run/machine.json" || die "machine.sh failed"
 
 steps=$(plan_steps)
+# Which models and programs were there: RESULTS.md tells "not landed" from
+# "left out of a suite" by this.
+models=$(for m in seq threads procs gil coro; do [ -x "$BUILD/$m" ] && printf '%s ' "$m"; done)
+programs=$(for p in $BENCH_PROGRAMS; do [ -x "$BUILD/bench/$p" ] && printf '%s ' "$p"; done)
+jq --arg models "$models" --arg programs "$programs" \
+	'.models = ($models | split(" ") | map(select(. != ""))) |
+	 .programs = ($programs | split(" ") | map(select(. != "")))' \
+	"$run/machine.json" >"$run/machine.json.new" && mv "$run/machine.json.new" "$run/machine.json"
 total=$(($(printf '%s\n' "$steps" | wc -l) + 1))
 say "bench: PROFILE=$PROFILE, $total steps, into $run"
 n_step=0
