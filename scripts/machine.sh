@@ -8,7 +8,8 @@
 # microbenchmarks pin their own threads and say so in their rows), the kernel,
 # the compiler with its version and flags, the resource limits the fan-out
 # suites meet (pid_max, vm.max_map_count, threads-max, open files), whether
-# perf counters work, the tool versions and the source commit. The harness
+# perf counters work, the tool versions, the source commit and the load
+# average at the start (other work on the machine makes timings noisy). The harness
 # adds "complete", "started_utc" and "finished_utc" around this.
 set -eu
 cd "$(dirname "$0")/.."
@@ -58,6 +59,7 @@ jq -n \
 	--arg hyperfine "$(hyperfine --version 2>/dev/null || echo none)" \
 	--arg gnuplot "$(gnuplot --version 2>/dev/null || echo none)" \
 	--arg commit "$commit" \
+	--arg loadavg "$(cut -d' ' -f1-3 /proc/loadavg)" \
 	'{profile: $profile, host: $host, cpu_model: $cpu_model,
 	  cpus_online: $cpus_online, cpus_usable: $cpus_usable, affinity: $affinity,
 	  pinning: "none by the harness; lat_switch pins per row (placement column)",
@@ -66,4 +68,5 @@ jq -n \
 	  max_map_count: $max_map_count,
 	  open_files: {soft: $open_files_soft, hard: $open_files_hard},
 	  perf_counters: $perf_counters, perf_event_paranoid: $perf_event_paranoid,
-	  tools: {hyperfine: $hyperfine, gnuplot: $gnuplot}, commit: $commit}'
+	  tools: {hyperfine: $hyperfine, gnuplot: $gnuplot}, commit: $commit,
+	  loadavg_at_start: $loadavg}'

@@ -363,6 +363,7 @@ def machine_section(run, name):
         ("CPU", "%s, %s CPUs usable of %s online (affinity %s)" % (
             m.get("cpu_model"), m.get("cpus_usable"), m.get("cpus_online"), m.get("affinity"))),
         ("pinning", m.get("pinning")),
+        ("load average at the start", "%s (1, 5, 15 min; other work makes timings noisy)" % m.get("loadavg_at_start", "?")),
         ("kernel", "%s %s" % (m.get("kernel"), m.get("arch"))),
         ("compiler", "%s; `%s`" % (m.get("compiler"), m.get("cflags"))),
         ("memory", "%s MiB" % n_fmt(int(m.get("mem_kb", 0)) // 1024)),
