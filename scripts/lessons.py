@@ -159,6 +159,9 @@ def more_tasks(run):
         return NOT_MEASURED, "limits.csv lacks coro or thread/process rows"
     c = max(coro, key=lambda r: r["max_n"])
     o = max(others, key=lambda r: r["max_n"])
+    if o["stopped_by"] == "none":
+        return NOT_MEASURED, ("%s/%s reached the search cap (N = %s) before any limit: "
+                              "a larger profile finds it" % (o["model"], o["variant"], fmt_n(o["max_n"])))
     ratio = c["max_n"] / o["max_n"]
     evidence = ("coro/%s reached N = %s (stopped by %s); the best of threads and processes, "
                 "%s/%s, N = %s (stopped by %s): %.1fx"
@@ -221,7 +224,8 @@ LESSONS = [
      switch_cost),
     ("more_tasks",
      "An event loop runs far more concurrent tasks than threads or processes.",
-     "The coroutine model's largest N in limits.csv is >= 10x the best of threads and processes.",
+     "The coroutine model's largest N in limits.csv is >= 10x the best of threads and processes "
+     "(not measured when those reached the search cap instead of a limit).",
      more_tasks),
     ("loop_stall",
      "A CPU-bound task on the loop stalls every other task.",

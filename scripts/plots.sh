@@ -90,9 +90,11 @@ draw_all() {
 		draw switch 1000,600 "bare=${bare:-NaN}"
 	fi
 	if needs create_mem cost_create.csv mem_task.csv; then
-		series=$(awk -F, 'FNR > 1 && !seen[$1 "/" $2]++ { printf "%s%s", sep, $1 "/" $2; sep = " " }' \
-			"$run/cost_create.csv" "$run/mem_task.csv")
-		draw create_mem 1100,560 "series='$series'"
+		cseries=$(awk -F, 'NR > 1 && !seen[$1 "/" $2]++ { printf "%s%s", sep, $1 "/" $2; sep = " " }' \
+			"$run/cost_create.csv")
+		mseries=$(awk -F, 'NR > 1 && !seen[$1 "/" $2 "/" $6]++ { printf "%s%s", sep, $1 "/" $2 "/" $6; sep = " " }' \
+			"$run/mem_task.csv")
+		draw create_mem 1100,560 "cseries='$cseries'; mseries='$mseries'"
 	fi
 	if needs limits limits.csv; then
 		draw limits 1000,520 "pid_max=$(json .pid_max); map_count=$(json .max_map_count); files=$(json .open_files.soft)"
