@@ -18,6 +18,9 @@
 #   CC=clang          build with clang (default: cc)
 #   SAN=asan|tsan     sanitizer build; pair it with BUILD=build/asan etc.
 #   BUILD=dir         where programs go (default: build)
+#   PROFILE=smoke|quick|full  the bench sizes (default quick; scripts/profiles.sh)
+#   RESULTS_DIR=dir   where bench stores its runs (default results)
+#   RUN=dir           the run plots and results read (default results/latest)
 #
 # Layout: every models/X.c becomes $(BUILD)/X, every bench/X.c becomes
 # $(BUILD)/bench/X, every tests/unit/X.c becomes $(BUILD)/tests/X (cmocka) and

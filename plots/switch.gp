@@ -24,4 +24,4 @@ plot f using 0:(NaN):xtic(label(strcol('mechanism'), strcol('placement'))) notit
      for [p in placements] f using 0:(sel(p, strcol('placement'), column('median_ns'))) \
          with boxes ls pstyle(p) title 'placement: '.p, \
      f using 0:'median_ns':'p10_ns':'p90_ns' with yerrorbars lc rgb '#333333' pt 7 ps 0.3 notitle, \
-     f using 0:'median_ns':(nsfmt(column('median_ns'))) with labels offset 0,0.8 font ',9' notitle
+     f using 0:'median_ns':(nsfmt(column('median_ns'))) with labels offset 0,0.8 font ',8' notitle
