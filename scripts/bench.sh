@@ -14,14 +14,21 @@
 # step's whole process group (hyperfine and the models under it).
 #
 # A run folder holds machine.json, raw/<suite>-<model>.json (hyperfine's
-# export), the tidy CSVs io.csv, cpu.csv and net.csv (see TIDY_HEADER), one
+# export), the tidy CSVs io.csv, cpu.csv and net.csv (TIDY_HEADER: one row per
+# hyperfine benchmark, times in s, workers 0 meaning one per task), one
 # <program>.csv per microbenchmark or experiment, and charts/.
 #
 # Suites join when their program exists: a model in build/ (seq, threads,
 # procs, gil, coro) joins io and cpu (coro: io only, its cpu tasks run one
 # after another by design); a model joins net when `<model> net` runs; a
-# program in build/bench/ joins as a CSV step. To add one, see
-# add_model_steps and BENCH_PROGRAMS below.
+# program in build/bench/ joins as a CSV step. Nothing missing is faked:
+# RESULTS.md says what was not measured and why.
+#
+# To add a model: put its name in the lists of plan_steps and give it
+# IO_N_<model> (and NET_N_<model>) sizes in scripts/profiles.sh. To add a
+# program: put its name in BENCH_PROGRAMS and its CSV header in
+# header_<name>. Then a chart (scripts/plots.sh), its prose (CHARTS in
+# scripts/results.py) and any lesson it decides (LESSONS in scripts/lessons.py).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 root=$(pwd)
