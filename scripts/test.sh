@@ -7,6 +7,8 @@
 # gcc, clang, ASan+UBSan, TSan) builds everything and runs the cmocka unit
 # tests and the bats command-line tests, all as TAP. Ends with one line,
 # "N passed, N failed, N skipped", and exits non-zero if anything failed.
+# In the default flavour tests/cli/harness.bats also runs `make bench` end to
+# end at PROFILE=smoke (under a minute) into a temporary results folder.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
@@ -21,7 +23,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-packages="make gcc clang libc6-dev libcmocka-dev bats jq bc procps util-linux"
+packages="make gcc clang libc6-dev libcmocka-dev bats jq bc procps util-linux hyperfine gnuplot-nox python3"
 if [ $install = 1 ]; then
 	sh scripts/deps.sh $packages || exit 1
 fi
