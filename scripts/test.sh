@@ -59,11 +59,19 @@ for flavour in $flavours; do
 	fi
 	echo "ok - $flavour build" >>"$log"
 	if [ "$flavour" = aarch64 ]; then
-		for t in "$build"/tests/test_*; do
+		# The tests of what the port changes: the switch and runtime, and the
+		# shared code beneath it. qemu-user 7.2 hangs in a new thread or child
+		# here, so tests needing one skip (CM_QEMU_USER) and a hang is cut off.
+		for t in "$build"/tests/test_coro_* "$build"/tests/test_workload \
+			"$build"/tests/test_cli "$build"/tests/test_measure; do
 			echo "== aarch64 unit (qemu-aarch64): $(basename "$t")"
-			CM_QEMU_USER=1 CMOCKA_MESSAGE_OUTPUT=TAP \
-				qemu-aarch64 -L /usr/aarch64-linux-gnu "$t" 2>&1 | tee -a "$log"
+			CM_QEMU_USER=1 CMOCKA_MESSAGE_OUTPUT=TAP timeout 300 \
+				qemu-aarch64 -L /usr/aarch64-linux-gnu "$t" >"$log.one" 2>&1
+			rc=$?
+			tee -a "$log" <"$log.one"
+			[ $rc -ne 124 ] || echo "not ok - $(basename "$t") timed out under qemu" | tee -a "$log"
 		done
+		rm -f "$log.one"
 		continue
 	fi
 	for t in "$build"/tests/test_*; do
