@@ -26,9 +26,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-packages="make gcc clang libc6-dev libcmocka-dev bats jq bc procps util-linux valgrind
-	hyperfine gnuplot-nox python3
-	gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libcmocka-dev:arm64"
+packages=$(grep -v '^#' scripts/test-packages)
 if [ $install = 1 ]; then
 	# libcmocka-dev:arm64 needs the arm64 architecture known to dpkg.
 	if [ "$(id -u)" = 0 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
