@@ -16,7 +16,10 @@
 # Layout: every models/X.c becomes $(BUILD)/X, every bench/X.c becomes
 # $(BUILD)/bench/X, every tests/unit/X.c becomes $(BUILD)/tests/X (cmocka) and
 # every tests/helpers/X.c $(BUILD)/tests/helpers/X; all but the helpers link
-# against the shared code in lib/ (libcm.a).
+# against the shared code in lib/ (libcm.a). Bench programs also link their
+# own assembly, bench/*_<arch>.S (libbench.a: each takes what it uses), and
+# bench/true_prog.c becomes $(BUILD)/bench/true_prog, a static do-nothing
+# program for bench/cost_create to posix_spawn (built without sanitizers).
 
 BUILD  ?= build
 SAN    ?=
@@ -34,17 +37,21 @@ else ifneq ($(SAN),)
 $(error SAN must be asan or tsan, not '$(SAN)')
 endif
 
+ARCH      := $(shell uname -m)
 LIB_SRC   := $(wildcard lib/*.c)
-LIB_ASM   := $(wildcard lib/*_$(shell uname -m).S)
+LIB_ASM   := $(wildcard lib/*_$(ARCH).S)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(LIB_ASM:%.S=$(BUILD)/obj/%.o)
 MODELS    := $(patsubst models/%.c,$(BUILD)/%,$(wildcard models/*.c))
-BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+BENCH_ASM := $(wildcard bench/*_$(ARCH).S)
+BENCH_OBJ := $(BENCH_ASM:%.S=$(BUILD)/obj/%.o)
+BENCH_AUX := $(BUILD)/bench/true_prog
+BENCHES   := $(filter-out $(BENCH_AUX),$(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c)))
 UNITTESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
 HELPERS   := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(wildcard tests/helpers/*.c))
 
 .PHONY: all test check bench clean
 .SECONDARY:
-all: $(MODELS) $(BENCHES) $(UNITTESTS) $(HELPERS)
+all: $(MODELS) $(BENCHES) $(BENCH_AUX) $(UNITTESTS) $(HELPERS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -61,7 +68,15 @@ $(BUILD)/libcm.a: $(LIB_OBJ)
 $(BUILD)/%: $(BUILD)/obj/models/%.o $(BUILD)/libcm.a
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/libcm.a
+$(BUILD)/libbench.a: $(BENCH_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/bench/true_prog: bench/true_prog.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -static $< -o $@
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/libbench.a $(BUILD)/libcm.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
