@@ -72,16 +72,18 @@ enum cli_status bench_parse(int argc, char **argv, const char *name, const char 
 			    const struct cli_extra *extras, enum bench_scale *scale)
 {
 	long long chosen = SCALE_QUICK;
-	const struct cli_extra scale_opt = {
-		"scale", "size of the run: smoke seconds, quick < 1 min, full minutes",
-		0, 0, scale_names, &chosen
+	const struct cli_extra scale_table[] = {
+		{ "scale", "size of the run: smoke seconds, quick < 1 min, full minutes",
+		  0, 0, scale_names, &chosen },
+		{ NULL, NULL, 0, 0, NULL, NULL },
 	};
+	const struct cli_extra *scale_opt = &scale_table[0];
 
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 
 		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-			usage(usage_text, &scale_opt, extras);
+			usage(usage_text, scale_opt, extras);
 			return CLI_DONE;
 		}
 		if (strncmp(arg, "--", 2) != 0) {
@@ -90,8 +92,9 @@ enum cli_status bench_parse(int argc, char **argv, const char *name, const char 
 		}
 		const char *opt = arg + 2, *eq = strchr(opt, '=');
 		size_t len = eq ? (size_t)(eq - opt) : strlen(opt);
-		const struct cli_extra *e = find(&scale_opt, opt, len) ? &scale_opt
-								       : find(extras, opt, len);
+		const struct cli_extra *e = find(scale_table, opt, len);
+		if (e == NULL)
+			e = find(extras, opt, len);
 		if (e == NULL) {
 			fprintf(stderr, "%s: %.*s: unknown option (try --help)\n", name,
 				(int)(len + 2), arg);
@@ -120,6 +123,10 @@ int bench_self_dir(char *buf, size_t len)
 
 	if (n < 0)
 		return -1;
+	if ((size_t)n == len - 1) {   /* perhaps cut short */
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	buf[n] = '\0';
 	char *slash = strrchr(buf, '/');
 	if (slash == NULL) {
