@@ -10,7 +10,8 @@
  * Mechanisms: bare (bench/bare_switch_x86_64.S: push the callee-saved
  * registers, swap the stack pointer; the floor; x86-64 only), coro (the
  * coroutine runtime's own switch, co_switch, between two contexts made
- * with co_ctx_make), coro_copy (two tasks of the runtime on the copy stack
+ * with co_ctx_make; it also saves and restores MXCSR and the x87 control
+ * word, which bare leaves out), coro_copy (two tasks of the runtime on the copy stack
  * taking turns with co_yield: each switch goes through the scheduler, copies
  * the live parts of both stacks out and in, and each round of the run queue
  * ends with a non-blocking epoll_wait, as an asyncio loop does), swapcontext
