@@ -20,14 +20,16 @@
  *                           exits 0, looked up next to this executable
  *                           (the Makefile builds both into build/bench/)
  *
- * N runs 1, 10, 100, ... up to 100 (smoke), 10,000 (quick), 100,000
- * (full) for threads; processes stop at 10, 100, 1,000: a fork costs
- * milliseconds on some virtual machines, and 100,000 zombies would exhaust
- * pid_max for the whole machine (bench/limits finds that edge with care). A batch keeps every task it started until the end of the batch
- * (finished threads keep their stacks until joined, children stay zombies
- * until reaped), so a model can run out of something: creation then stops,
- * the started tasks are joined or reaped, a note goes to stderr, and that
- * variant gets no rows for this N or larger ones.
+ * N runs 1, 10, 100, ... up to a cap per scale (smoke, quick, full):
+ * coroutines 100, 10,000, 100,000; threads 100, 1,000, 100,000; processes
+ * 10, 100, 1,000 (a fork costs milliseconds on some virtual machines, and
+ * 100,000 zombies would exhaust pid_max for the whole machine; bench/limits
+ * finds that edge with care). A batch keeps every task it started until its
+ * end (finished threads keep their stacks until joined, children stay
+ * zombies until reaped, coroutines keep their stacks until joined), so a
+ * model can run out of something: creation then stops, the started tasks
+ * are joined or reaped, a note goes to stderr, and that variant gets no
+ * rows for this N or larger ones.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -259,6 +261,7 @@ static const char usage_text[] =
 int main(int argc, char **argv)
 {
 	static const long max_n[] = { 100, 10000, 100000 };
+	static const long max_threads[] = { 100, 1000, 100000 };
 	static const long max_procs[] = { 10, 100, 1000 };
 	long long only = MODEL_COUNT;
 	const struct cli_extra extras[] = {
@@ -300,7 +303,8 @@ int main(int argc, char **argv)
 		if (v->model == MODEL_CORO)
 			coro_rows(v, max_n[scale]);
 		else
-			run_variant(v, v->model == MODEL_PROCESS ? max_procs[scale] : max_n[scale]);
+			run_variant(v, v->model == MODEL_PROCESS ? max_procs[scale]
+								  : max_threads[scale]);
 	}
 	pthread_attr_destroy(&small_attr);
 	free(ctids);
