@@ -20,7 +20,9 @@
  * program.
  *
  * The search doubles N from a start to a cap (smoke: 8 to 64; quick: 256 to
- * 4,096, below every limit; full: 4,096 to 131,072, coroutines 1,048,576). The first attempt that
+ * 4,096, processes 128 to 1,024, below every limit; full: 4,096 to 131,072,
+ * coroutines to 1,048,576, processes from 32,768: a fork costs milliseconds
+ * on some virtual machines, and the failing attempt counts the edge anyway). The first attempt that
  * fails ends it: when creation failed at task k, those k were alive
  * together, so max_n is k (or the last N that succeeded, if larger) and the
  * errno together with the machine's state at that moment names the limit:
@@ -414,9 +416,13 @@ static const char usage_text[] =
 
 int main(int argc, char **argv)
 {
-	static const long start[] = { 8, 256, 4096 };
-	static const long cap[] = { 64, 4096, 131072 };
-	static const long coro_cap[] = { 64, 4096, 1048576 };
+	/* [model][scale]: where the doubling starts and where it stops. */
+	static const long start[MODEL_COUNT][3] = {
+		{ 8, 256, 4096 }, { 8, 256, 4096 }, { 8, 128, 32768 },
+	};
+	static const long cap[MODEL_COUNT][3] = {
+		{ 64, 4096, 1048576 }, { 64, 4096, 131072 }, { 64, 1024, 131072 },
+	};
 	long long only = MODEL_COUNT;
 	const struct cli_extra extras[] = {
 		{ "only", "one model, or all (default)", 0, 0, model_names, &only },
@@ -438,7 +444,7 @@ int main(int argc, char **argv)
 	printf("model,variant,max_n,stopped_by,detail\n");
 	for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++)
 		if (only == MODEL_COUNT || only == variants[i].model)
-			search(&variants[i], start[scale],
-			       variants[i].model == MODEL_CORO ? coro_cap[scale] : cap[scale]);
+			search(&variants[i], start[variants[i].model][scale],
+			       cap[variants[i].model][scale]);
 	return 0;
 }
