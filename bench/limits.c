@@ -25,12 +25,11 @@
  * on some virtual machines, and the failing attempt counts the edge anyway). The first attempt that
  * fails ends it: when creation failed at task k, those k were alive
  * together, so max_n is k (or the last N that succeeded, if larger) and the
- * errno together with the machine's state at that moment names the limit:
- *   EAGAIN/ENOMEM with this process's mappings near vm.max_map_count ->
- *   max_map_count (a thread stack is two mappings; glibc reports a failed
- *   stack mmap as EAGAIN); EAGAIN with the machine's tasks near
- *   kernel.pid_max (threads and processes both take a pid) -> pid_max;
- *   ENOMEM otherwise -> memory; EMFILE/ENFILE -> open_files.
+ * errno together with the machine's state at that moment names the limit
+ * (lib/limit_cause.h): EAGAIN/ENOMEM with this process's mappings near
+ * vm.max_map_count -> max_map_count (a thread or guarded coroutine stack
+ * is two mappings); EAGAIN with the machine's tasks near kernel.pid_max ->
+ * pid_max; ENOMEM otherwise -> memory; EMFILE/ENFILE -> open_files.
  * An attempt killed by a signal (the OOM killer, or an abort where a
  * library cannot cope with the shortage) cannot count; then up to four
  * bisection steps between the last success and the failure find the edge,
@@ -56,6 +55,7 @@
 
 #include "bench.h"
 #include "coro.h"
+#include "limit_cause.h"
 
 enum model { MODEL_CORO, MODEL_THREAD, MODEL_PROCESS, MODEL_COUNT };
 static const char *const model_names[] = { "coro", "thread", "process", "all", NULL };
@@ -85,7 +85,8 @@ struct outcome {
 };
 
 /* The machine's limits, read once. */
-static long pid_max, max_map_count, nofile, nproc;
+static struct machine_limits machine;
+static long nofile, nproc;
 
 static long read_long(const char *path)
 {
@@ -304,36 +305,6 @@ static void attempt(const struct variant *v, long n, struct outcome *o)
 	}
 }
 
-/* Which limit explains a failed attempt; see the header. */
-static const char *stopped_by(const struct outcome *o)
-{
-	if (o->err == EMFILE || o->err == ENFILE)
-		return "open_files";
-	if ((o->err == EAGAIN || o->err == ENOMEM) && max_map_count > 0 &&
-	    o->maps >= max_map_count - 16)
-		return "max_map_count";
-	if (o->err == EAGAIN && pid_max > 0 && o->tasks >= pid_max - 512)
-		return "pid_max";
-	if (o->err == ENOMEM)
-		return "memory";
-	return "other";
-}
-
-/*
- * An attempt killed by a signal cannot say what ran out. Project the last
- * success at ok (its peak mappings and machine tasks) linearly to bad: the
- * limit it would cross, or memory.
- */
-static const char *killed_by(const struct outcome *best, long ok, long bad, long *proj_maps)
-{
-	*proj_maps = ok > 0 ? best->maps * bad / ok : -1;
-	if (ok > 0 && max_map_count > 0 && *proj_maps >= max_map_count)
-		return "max_map_count";
-	if (ok > 0 && pid_max > 0 && best->tasks + (bad - ok) >= pid_max - 512)
-		return "pid_max";
-	return "memory";
-}
-
 static void print_row(const struct variant *v, long max_n, const char *by, long n,
 		      const struct outcome *o)
 {
@@ -344,8 +315,8 @@ static void print_row(const struct variant *v, long max_n, const char *by, long 
 		printf("attempt at %ld started %ld: %s; machine tasks %ld of pid_max %ld; "
 		       "mappings %ld of max_map_count %ld; open files limit %ld; "
 		       "process limit %ld%s",
-		       n, o->started, strerror(o->err), o->tasks, pid_max, o->maps,
-		       max_map_count, nofile, nproc, geteuid() == 0 ? " (root: not enforced)" : "");
+		       n, o->started, strerror(o->err), o->tasks, machine.pid_max, o->maps,
+		       machine.max_map_count, nofile, nproc, geteuid() == 0 ? " (root: not enforced)" : "");
 	printf("\n");
 	fflush(stdout);
 }
@@ -354,12 +325,12 @@ static void print_killed(const struct variant *v, long ok, long bad, int sig,
 			 const struct outcome *best)
 {
 	long proj;
-	const char *by = killed_by(best, ok, bad, &proj);
+	const char *by = limit_cause_projected(&machine, ok, best->maps, best->tasks, bad, &proj);
 
 	printf("%s,%s,%ld,%s,attempt at %ld killed by signal %d; the success at %ld peaked at "
 	       "%ld mappings (about %ld at %ld) of max_map_count %ld and machine tasks %ld of "
 	       "pid_max %ld\n", model_names[v->model], v->name, ok, by, bad, sig, ok,
-	       best->maps, proj, bad, max_map_count, best->tasks, pid_max);
+	       best->maps, proj, bad, machine.max_map_count, best->tasks, machine.pid_max);
 	fflush(stdout);
 }
 
@@ -376,7 +347,7 @@ static void search(const struct variant *v, long start, long cap)
 			ok = n;
 			best = o;
 		} else if (!o.signal) {
-			print_row(v, o.started > ok ? o.started : ok, stopped_by(&o), n, &o);
+			print_row(v, o.started > ok ? o.started : ok, limit_cause(&machine, o.err, o.maps, o.tasks), n, &o);
 			return;
 		} else {
 			bad = n;
@@ -395,7 +366,7 @@ static void search(const struct variant *v, long start, long cap)
 			ok = mid;
 			best = o;
 		} else if (!o.signal) {
-			print_row(v, o.started > ok ? o.started : ok, stopped_by(&o), mid, &o);
+			print_row(v, o.started > ok ? o.started : ok, limit_cause(&machine, o.err, o.maps, o.tasks), mid, &o);
 			return;
 		} else {
 			bad = mid;
@@ -436,8 +407,8 @@ int main(int argc, char **argv)
 	case CLI_BAD: return 2;
 	case CLI_RUN: break;
 	}
-	pid_max = read_long("/proc/sys/kernel/pid_max");
-	max_map_count = read_long("/proc/sys/vm/max_map_count");
+	machine.pid_max = read_long("/proc/sys/kernel/pid_max");
+	machine.max_map_count = read_long("/proc/sys/vm/max_map_count");
 	nofile = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? (long)rl.rlim_cur : -1;
 	nproc = getrlimit(RLIMIT_NPROC, &rl) == 0 ? (long)rl.rlim_cur : -1;
 
