@@ -90,7 +90,7 @@ static const char *const mech_names[] = {
 enum placement { P_ONE_CPU, P_TWO_CPUS, P_UNPINNED };
 static const char *const place_names[] = { "one-cpu", "two-cpus", "unpinned" };
 
-/* How much to time: round trips per sample and samples, for kernel switches. */
+/* How much to time: round trips per sample, and samples. */
 struct plan {
 	long per_sample;
 	int samples;
@@ -667,6 +667,7 @@ int main(int argc, char **argv)
 	find_cpus();
 	printf("mechanism,placement,round_trips,median_ns,p10_ns,p90_ns,min_ns,max_ns,"
 	       "vol_switches_per_round_trip\n");
+	fflush(stdout);   /* before any fork */
 	for (int m = 0; m < M_COUNT; m++) {
 		if (only != M_COUNT && only != m)
 			continue;
