@@ -35,11 +35,12 @@
 #ifdef CO_TSAN
 #include <sanitizer/tsan_interface.h>
 #endif
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
 #else
 #define VALGRIND_STACK_REGISTER(lo, hi) 0u
 #define VALGRIND_STACK_DEREGISTER(id) ((void)(id))
+#define VALGRIND_MAKE_MEM_UNDEFINED(p, n) ((void)(p), (void)(n))
 #endif
 
 #define POOL_MAX 1024              /* free guarded stacks kept for reuse */
@@ -86,6 +87,12 @@ void co_ctx_make(struct co_ctx *ctx, void *stack, size_t size,
 	uintptr_t top = ((uintptr_t)stack + size) & ~(uintptr_t)15;
 	struct co_frame *f = (struct co_frame *)(top - sizeof *f);
 
+	/* A reused stack still carries the poisoned redzones of dead frames
+	 * (ASan) and, below its last stack pointer, no-access marks (valgrind). */
+#ifdef CO_ASAN
+	__asan_unpoison_memory_region(stack, size);
+#endif
+	VALGRIND_MAKE_MEM_UNDEFINED(stack, size);
 	memset(f, 0, sizeof *f);
 #if defined(__x86_64__)
 	f->mxcsr = 0x1f80;          /* all exceptions masked, round to nearest */
@@ -355,6 +362,7 @@ static void copy_in(struct co_task *t)
 	__asan_unpoison_memory_region(stack_lo(co_loop.shared), co_loop.shared->size);
 #endif
 	if (t->started) {
+		VALGRIND_MAKE_MEM_UNDEFINED(shared_top() - t->saved_len, t->saved_len);
 		memcpy(shared_top() - t->saved_len, t->saved, t->saved_len);
 		co_loop.stats.copy_bytes += t->saved_len;
 	} else {
