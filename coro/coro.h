@@ -40,7 +40,12 @@
  *            copy task's stack variable is NOT valid from another task, a
  *            done callback or a co_to_thread worker: share heap memory.
  *   auto     guarded while fewer than co_config.guarded_max (default
- *            16,384) guarded stacks are live, copy beyond that.
+ *            1,024) guarded stacks are live, copy beyond that. The default
+ *            is low because a fresh guarded stack costs a page fault, and
+ *            page faults are slow in a VM (tens of us on the test host).
+ *   Guarded stacks are reused from a pool and unmapped only when co_run
+ *   returns (munmap flushes the TLB); at most (vm.max_map_count - 4096) / 2
+ *   are made, so that malloc and threads keep mappings to work with.
  *
  * Single thread: the loop and every task run on the thread that called
  * co_run. Only co_to_thread's function runs elsewhere.
@@ -88,7 +93,7 @@ extern const char *const co_stack_names[];   /* "auto", "guarded", "copy", NULL 
 struct co_config {
 	enum co_stack_mode stack;   /* default CO_STACK_AUTO */
 	size_t stack_kib;           /* guarded stack size; 0: 64 */
-	long guarded_max;           /* auto: guarded stacks before copy; 0: 16384 */
+	long guarded_max;           /* auto: guarded stacks before copy; 0: 1024 */
 	int threads;                /* co_to_thread pool size; 0: 4 */
 };
 
@@ -168,7 +173,10 @@ int co_next_completed(co_tid *ids, size_t *n, co_tid *done);
  */
 int co_wait_for(co_tid id, int64_t deadline, intptr_t *value);
 
-/* Called on the loop, once, when a task finishes (status, value as joined). */
+/*
+ * Called once when a task finishes (status, value as joined), on its own
+ * stack just after its function returns; it must not suspend.
+ */
 typedef void (*co_done_fn)(co_tid id, int status, intptr_t value, void *data);
 
 /* Add a done callback; if the task has already finished, it runs now. */
@@ -180,7 +188,8 @@ int co_on_done(co_tid id, co_done_fn fn, void *data);
  * -ECANCELED) gets the rest cancelled. co_group_wait collects every task,
  * frees the group and returns that first failure, or 0. If the waiting task
  * itself is cancelled, the group's tasks are cancelled too and it returns
- * -ECANCELED once they have finished.
+ * -ECANCELED once they have finished. The group owns its tasks: do not
+ * join or detach them yourself.
  */
 struct co_group;
 int co_group_new(struct co_group **g);
