@@ -22,7 +22,13 @@
  * perf runs here (its rows are left out, with a note on stderr, when not).
  * Placements: none (both contexts in one thread), one-cpu (both pinned to
  * the same CPU), two-cpus (pinned to different CPUs; left out on one CPU),
- * unpinned (the scheduler decides; wake-ups then often cross CPUs).
+ * unpinned (the scheduler decides). Pinned to two CPUs, every hand-off
+ * wakes a task on the other CPU, often an idle one: an inter-processor
+ * interrupt, and in a virtual machine the hypervisor has to run the halted
+ * vCPU again (tens of microseconds here, against about 1.3 us on one CPU).
+ * Unpinned, Linux's wake-affine heuristic tends to pull the woken task to
+ * the waker's CPU, so the pair mostly behaves like one-cpu, with
+ * occasional migrations and cross-CPU wake-ups widening the spread.
  *
  * How switches are counted. Every mechanism is a ping-pong between two
  * parties: a round trip is A handing control to B and B handing it back,
