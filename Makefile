@@ -5,13 +5,22 @@
 #   make test         install missing test tools, then build and run the unit and
 #                     command-line tests with gcc, clang, ASan+UBSan and TSan
 #   make check        run the tests once against the current build (no installs)
-#   make bench        the benchmark harness (see README.md)
+#   make bench        install hyperfine and gnuplot when missing, build, measure
+#                     every suite, draw the charts, write RESULTS.md
+#                     (PROFILE=smoke|quick|full, RESULTS_DIR=dir; see scripts/bench.sh)
+#   make plots        redraw the charts of a run without measuring (RUN=dir,
+#                     default results/latest)
+#   make results      rewrite RESULTS.md from a run (RUN=dir, default results/latest)
+#   make flags        print the compiler and flags the build uses
 #   make clean        remove build/
 #
 # Variables:
 #   CC=clang          build with clang (default: cc)
 #   SAN=asan|tsan     sanitizer build; pair it with BUILD=build/asan etc.
 #   BUILD=dir         where programs go (default: build)
+#   PROFILE=smoke|quick|full  the bench sizes (default quick; scripts/profiles.sh)
+#   RESULTS_DIR=dir   where bench stores its runs (default results)
+#   RUN=dir           the run plots and results read (default results/latest)
 #
 # Layout: every models/X.c becomes $(BUILD)/X, every bench/X.c becomes
 # $(BUILD)/bench/X, every tests/unit/X.c becomes $(BUILD)/tests/X (cmocka) and
@@ -52,7 +61,7 @@ BENCHES   := $(filter-out $(BENCH_AUX),$(patsubst bench/%.c,$(BUILD)/bench/%,$(w
 UNITTESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
 HELPERS   := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all test check bench clean
+.PHONY: all test check bench plots results flags clean
 .SECONDARY:
 all: $(MODELS) $(BENCHES) $(BENCH_AUX) $(UNITTESTS) $(HELPERS)
 
@@ -99,6 +108,15 @@ check: all
 
 bench:
 	@sh scripts/bench.sh
+
+plots:
+	@sh scripts/plots.sh $(RUN)
+
+results:
+	@python3 scripts/results.py $(RUN)
+
+flags:
+	@echo $(CC) $(CFLAGS)
 
 clean:
 	rm -rf build

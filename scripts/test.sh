@@ -6,10 +6,12 @@
 # Installs the test tools when missing, then for each build flavour (default
 # gcc, clang, ASan+UBSan, TSan) builds everything and runs the cmocka unit
 # tests and the bats command-line tests, all as TAP. The default flavour also
-# runs the coroutine runtime's unit tests under valgrind; the aarch64 flavour
-# cross-builds with aarch64-linux-gnu-gcc and runs the unit tests under
-# qemu-aarch64 (the command-line tests need native programs). Ends with one
-# line, "N passed, N failed, N skipped", and exits non-zero if anything failed.
+# runs the coroutine runtime's unit tests under valgrind, and
+# tests/cli/harness.bats runs `make bench` end to end at PROFILE=smoke (under a
+# minute) into a temporary results folder; the aarch64 flavour cross-builds
+# with aarch64-linux-gnu-gcc and runs the unit tests under qemu-aarch64 (the
+# command-line tests need native programs). Ends with one line,
+# "N passed, N failed, N skipped", and exits non-zero if anything failed.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
@@ -25,6 +27,7 @@ while [ $# -gt 0 ]; do
 done
 
 packages="make gcc clang libc6-dev libcmocka-dev bats jq bc procps util-linux valgrind
+	hyperfine gnuplot-nox python3
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libcmocka-dev:arm64"
 if [ $install = 1 ]; then
 	# libcmocka-dev:arm64 needs the arm64 architecture known to dpkg.
