@@ -27,6 +27,10 @@
 # $(BUILD)/bench/X, every tests/unit/X.c becomes $(BUILD)/tests/X (cmocka) and
 # every tests/helpers/X.c $(BUILD)/tests/helpers/X; all but the helpers link
 # against the shared code in lib/ and the coroutine runtime in coro/ (libcm.a).
+# Bench programs also link their own assembly, bench/*_<arch>.S (libbench.a:
+# each takes what it uses), and bench/true_prog.c becomes
+# $(BUILD)/bench/true_prog, a static do-nothing program for bench/cost_create
+# to posix_spawn (built without sanitizers).
 
 BUILD  ?= build
 SAN    ?=
@@ -52,13 +56,16 @@ LIB_ASM   := $(wildcard lib/*_$(ARCH).S coro/*_$(ARCH).S)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(LIB_ASM:%.S=$(BUILD)/obj/%.o)
 MODELS    := $(patsubst models/%.c,$(BUILD)/%,$(wildcard models/*.c))
 TOOLS     := $(patsubst tools/%.c,$(BUILD)/%,$(wildcard tools/*.c))
-BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+BENCH_ASM := $(wildcard bench/*_$(ARCH).S)
+BENCH_OBJ := $(BENCH_ASM:%.S=$(BUILD)/obj/%.o)
+BENCH_AUX := $(BUILD)/bench/true_prog
+BENCHES   := $(filter-out $(BENCH_AUX),$(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c)))
 UNITTESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
 HELPERS   := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(wildcard tests/helpers/*.c))
 
 .PHONY: all test check bench plots results flags clean
 .SECONDARY:
-all: $(MODELS) $(TOOLS) $(BENCHES) $(UNITTESTS) $(HELPERS)
+all: $(MODELS) $(TOOLS) $(BENCHES) $(BENCH_AUX) $(UNITTESTS) $(HELPERS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -78,7 +85,15 @@ $(BUILD)/%: $(BUILD)/obj/models/%.o $(BUILD)/libcm.a
 $(TOOLS): $(BUILD)/%: $(BUILD)/obj/tools/%.o $(BUILD)/libcm.a
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/libcm.a
+$(BUILD)/libbench.a: $(BENCH_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/bench/true_prog: bench/true_prog.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -static $< -o $@
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/libbench.a $(BUILD)/libcm.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
