@@ -184,10 +184,12 @@ void gil_drop(struct gil_thread *t)
 		fprintf(stderr, "gil: gil_drop by a thread that does not hold the lock\n");
 		abort();
 	}
+	/* Read before unlocking: a waiter that takes the lock clears the request. */
+	bool asked = atomic_load_explicit(&g->drop_request, memory_order_relaxed);
 	g->locked = false;
 	check(pthread_cond_signal(&g->cond), "pthread_cond_signal");
 	check(pthread_mutex_unlock(&g->mutex), "pthread_mutex_unlock");
-	if (g->mode == GIL_NEW && atomic_load_explicit(&g->drop_request, memory_order_relaxed)) {
+	if (g->mode == GIL_NEW && asked) {
 		atomic_fetch_add_explicit(&g->forced_drops, 1, memory_order_relaxed);
 		wait_for_switch(g, t);
 	}
