@@ -13,7 +13,8 @@
 #   SAN=asan|tsan     sanitizer build; pair it with BUILD=build/asan etc.
 #   BUILD=dir         where programs go (default: build)
 #
-# Layout: every models/X.c becomes $(BUILD)/X, every bench/X.c becomes
+# Layout: every models/X.c and tools/X.c becomes $(BUILD)/X (tools: programs
+# that are not concurrency models, e.g. slowserver), every bench/X.c becomes
 # $(BUILD)/bench/X, every tests/unit/X.c becomes $(BUILD)/tests/X (cmocka) and
 # every tests/helpers/X.c $(BUILD)/tests/helpers/X; all but the helpers link
 # against the shared code in lib/ (libcm.a).
@@ -38,13 +39,14 @@ LIB_SRC   := $(wildcard lib/*.c)
 LIB_ASM   := $(wildcard lib/*_$(shell uname -m).S)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(LIB_ASM:%.S=$(BUILD)/obj/%.o)
 MODELS    := $(patsubst models/%.c,$(BUILD)/%,$(wildcard models/*.c))
+TOOLS     := $(patsubst tools/%.c,$(BUILD)/%,$(wildcard tools/*.c))
 BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 UNITTESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
 HELPERS   := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(wildcard tests/helpers/*.c))
 
 .PHONY: all test check bench clean
 .SECONDARY:
-all: $(MODELS) $(BENCHES) $(UNITTESTS) $(HELPERS)
+all: $(MODELS) $(TOOLS) $(BENCHES) $(UNITTESTS) $(HELPERS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -59,6 +61,9 @@ $(BUILD)/libcm.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/%: $(BUILD)/obj/models/%.o $(BUILD)/libcm.a
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(TOOLS): $(BUILD)/%: $(BUILD)/obj/tools/%.o $(BUILD)/libcm.a
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/libcm.a
