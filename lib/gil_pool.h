@@ -6,9 +6,9 @@
  * Threads: one per task (workers == 0) or a pool of `workers` taking task
  * indices from a shared counter. Each thread takes the lock when it starts
  * and drops it when it ends. A cpu task runs in chunks with a check point
- * after each (gil_sum_squares); every other workload is a blocking call,
- * so the lock is dropped around it and taken back after, as time.sleep and
- * socket calls do in CPython.
+ * after each (gil_sum_squares); every other workload (io, net) is a
+ * blocking call, so the lock is dropped around it and taken back after, as
+ * time.sleep and socket calls do in CPython.
  */
 #ifndef CM_GIL_POOL_H
 #define CM_GIL_POOL_H

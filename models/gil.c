@@ -2,7 +2,8 @@
  * gil - POSIX threads that must hold a CPython-style global lock to run
  * (lib/gil.h), the C twin of Python threads:
  *
- *   build/gil cpu|io [--tasks T] [--n N] [--ms D] [--workers W] [--json]
+ *   build/gil cpu|io|net [--tasks T] [--n N] [--ms D] [--workers W]
+ *             [--connect HOST:PORT] [--json]
  *             [--gil new|old|none] [--switch-interval-us U] [--ticks K]
  *
  * Threads are started as in models/threads.c: one per task, or a pool of W
@@ -12,8 +13,12 @@
  *
  *   cpu: the kernel runs in chunks of GIL_TICK_ITERS iterations with a check
  *        point after each, so the holder gives way when it must.
- *   any other workload is a blocking call: the lock is dropped around it and
- *        taken back after, as time.sleep and socket calls do in CPython.
+ *   io, net: a blocking call (a wait, a request's socket round trip to the
+ *        slow server): the lock is dropped around it and taken back after,
+ *        as time.sleep and socket calls do in CPython. net starts a private
+ *        server unless --connect names one (lib/netserver.h); each request
+ *        opens its own socket, so running out of descriptors shows as failed
+ *        requests (exit 1), not as a shortfall.
  *
  * If pthread_create fails, no more threads are started, the started ones
  * finish and are joined, and the run exits with status 3.
@@ -35,6 +40,7 @@
 #include "cli.h"
 #include "gil.h"
 #include "gil_pool.h"
+#include "netserver.h"
 #include "run.h"
 
 /* The lock's counters and the threads' waiting, as JSON extras. */
@@ -70,6 +76,7 @@ int main(int argc, char **argv)
 	struct cli cli;
 	struct run run;
 	struct gil g;
+	struct netserver server;
 	int err;
 
 	switch (cli_parse(argc, argv, "gil", extras, &cli)) {
@@ -91,6 +98,8 @@ int main(int argc, char **argv)
 	}
 	if (cli.workers > 0 && cli.workers > tasks)
 		cli.workers = tasks;
+	if ((err = netserver_open(&cli, &server)) != 0)
+		return err;
 	run_begin(&run, &cli);
 
 	err = gil_pool_run(&p);
@@ -103,6 +112,7 @@ int main(int argc, char **argv)
 	report_lock(&run, &g, &p, interval_us, ticks);
 
 	int status = run_finish(&run);
+	netserver_close(&server);
 	gil_destroy(&g);
 	free(p.value);
 	free(p.done);

@@ -73,6 +73,20 @@ bad_input() {
 	[ "$(json_field completed)" = 20 ]
 }
 
+@test "gil net: every request completes under each lock, round trips overlap" {
+	for lock in new old none; do
+		run "$BUILD/gil" net --gil "$lock" --tasks 50 --ms 50 --json
+		[ "$status" -eq 0 ]
+		[ "$(json_field completed)" = 50 ]
+		[ "$(json_field result)" = 50 ]
+		[ "$(json_field leaked_fds)" = 0 ]
+		assert_between 0 "$(json_field wall_s)" 1.5
+		run "$BUILD/gil" net --gil "$lock" --tasks 12 --ms 10 --workers 3 --json
+		[ "$status" -eq 0 ]
+		[ "$(json_field completed)" = 12 ]
+	done
+}
+
 @test "gil: bad --gil values exit 2 with one line" {
 	bad_input "--gil: invalid value 'fast' (accepted: new|old|none)" cpu --gil fast
 	bad_input "--gil: invalid value ''" cpu --gil=
