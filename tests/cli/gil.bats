@@ -156,8 +156,22 @@ bench_smoke() {
 		END { exit bad }'
 }
 
+@test "heartbeat smoke: exact header, every mode, inline blocks the loop" {
+	bench_smoke heartbeat "mode,job_s,ticks,missed,lag_p50_ms,lag_p99_ms,lag_max_ms"
+	[ "$(printf '%s\n' "$rows" | wc -l)" -eq 4 ]
+	for mode in inline thread_gil thread_nogil process; do
+		printf '%s\n' "$rows" | grep -q "^$mode,"
+	done
+	printf '%s\n' "$rows" | awk -F, '
+		NF != 7 || !($2 > 0 && $3 >= 1 && $4 >= 0 && 0 <= $5 && $5 <= $6 && $6 <= $7) {
+			bad = 1; print "bad row: " $0 }
+		# inline: the one tick after the job is late by about the whole job
+		$1 == "inline" && !($3 == 1 && $7 >= 500 * $2 && $4 >= 1) { bad = 1; print "inline: " $0 }
+		END { exit bad }'
+}
+
 @test "GIL bench programs: --help exits 0, bad options exit 2 with one line" {
-	for b in gil_scaling gil_sweep gil_convoy; do
+	for b in gil_scaling gil_sweep gil_convoy heartbeat; do
 		run "$BUILD/bench/$b" --help
 		[ "$status" -eq 0 ]
 		[[ "$output" == *"--scale"* ]]
