@@ -17,12 +17,12 @@
 # that are not concurrency models, e.g. slowserver), every bench/X.c becomes
 # $(BUILD)/bench/X, every tests/unit/X.c becomes $(BUILD)/tests/X (cmocka) and
 # every tests/helpers/X.c $(BUILD)/tests/helpers/X; all but the helpers link
-# against the shared code in lib/ (libcm.a).
+# against the shared code in lib/ and the coroutine runtime in coro/ (libcm.a).
 
 BUILD  ?= build
 SAN    ?=
 CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 -Wall -Wextra -Werror -pthread -Ilib -MMD -MP
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -pthread -Ilib -Icoro -MMD -MP
 LDLIBS += -pthread
 
 ifeq ($(SAN),asan)
@@ -35,8 +35,11 @@ else ifneq ($(SAN),)
 $(error SAN must be asan or tsan, not '$(SAN)')
 endif
 
-LIB_SRC   := $(wildcard lib/*.c)
-LIB_ASM   := $(wildcard lib/*_$(shell uname -m).S)
+# The target's architecture picks the assembly (x86_64, aarch64), so that
+# CC=aarch64-linux-gnu-gcc cross-builds on an x86-64 host.
+ARCH      := $(firstword $(subst -, ,$(shell $(CC) -dumpmachine)))
+LIB_SRC   := $(wildcard lib/*.c coro/*.c)
+LIB_ASM   := $(wildcard lib/*_$(ARCH).S coro/*_$(ARCH).S)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(LIB_ASM:%.S=$(BUILD)/obj/%.o)
 MODELS    := $(patsubst models/%.c,$(BUILD)/%,$(wildcard models/*.c))
 TOOLS     := $(patsubst tools/%.c,$(BUILD)/%,$(wildcard tools/*.c))

@@ -54,6 +54,9 @@ size_t net_answer_text(char *buf, long i, long ms);
 /* Task index from a request line of len bytes (newline included); -1 if bad. */
 long net_parse_request(const char *buf, size_t len);
 
+/* Is got[0..len) exactly the answer to task i with delay ms? */
+bool net_answer_ok(const char *got, size_t len, long i, long ms);
+
 /* A blocking TCP socket, close-on-exec. Descriptor, or -errno. */
 int net_socket(void);
 

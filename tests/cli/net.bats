@@ -170,8 +170,10 @@ server_of() {
 gone() {
 	local stat
 	for _ in $(seq 60); do
-		stat=$(ps -o stat= -p "$1")
-		[ -z "$stat" ] || [[ "$stat" == Z* ]] && return 0
+		stat=$(ps -o stat= -p "$1" || true)
+		case $stat in
+		'' | Z*) return 0 ;;
+		esac
 		sleep 0.05
 	done
 	echo "process $1 still running: $(ps -o pid,stat,args -p "$1")" >&2

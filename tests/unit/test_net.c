@@ -87,6 +87,10 @@ static void test_protocol_text(void **state)
 	assert_int_equal(net_parse_request("task x\n", 7), -1);
 	assert_int_equal(net_parse_request("tusk 1\n", 7), -1);
 	assert_int_equal(net_parse_request("task \n", 6), -1);
+	assert_true(net_answer_ok("done 42 100\n", 12, 42, 100));
+	assert_false(net_answer_ok("done 42 100\n", 11, 42, 100));
+	assert_false(net_answer_ok("done 42 100\n", 12, 43, 100));
+	assert_false(net_answer_ok("done 42 100\n", 12, 42, 10));
 	assert_true(net_exhausted(EMFILE) && net_exhausted(ENFILE));
 	assert_false(net_exhausted(ECONNREFUSED) || net_exhausted(EPROTO));
 }
