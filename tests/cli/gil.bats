@@ -61,13 +61,13 @@ bad_input() {
 
 @test "gil io: every task completes and the waits overlap (the lock is dropped)" {
 	for lock in new old none; do
-		run "$BUILD/gil" io --gil "$lock" --tasks 40 --ms 100 --json
+		run "$BUILD/gil" io --gil "$lock" --tasks 100 --ms 100 --json
 		[ "$status" -eq 0 ]
-		[ "$(json_field completed)" = 40 ]
+		[ "$(json_field completed)" = 100 ]
 		[ "$(json_field ok)" = true ]
-		# 40 waits of 100 ms take 4 s one after another; a lock held
+		# 100 waits of 100 ms take 10 s one after another; a lock held
 		# through the wait would serialise them
-		assert_between 0 "$(json_field wall_s)" 2
+		assert_between 0 "$(json_field wall_s)" "$(concurrent_bound 100)"
 	done
 	run "$BUILD/gil" io --tasks 20 --ms 1 --workers 3 --json
 	[ "$status" -eq 0 ]
@@ -76,12 +76,13 @@ bad_input() {
 
 @test "gil net: every request completes under each lock, round trips overlap" {
 	for lock in new old none; do
-		run "$BUILD/gil" net --gil "$lock" --tasks 40 --ms 100 --json
+		run "$BUILD/gil" net --gil "$lock" --tasks 100 --ms 100 --json
 		[ "$status" -eq 0 ]
-		[ "$(json_field completed)" = 40 ]
-		[ "$(json_field result)" = 40 ]
+		[ "$(json_field completed)" = 100 ]
+		[ "$(json_field result)" = 100 ]
 		[ "$(json_field leaked_fds)" = 0 ]
-		assert_between 0 "$(json_field wall_s)" 2   # 4 s one after another
+		# 10 s one after another
+		assert_between 0 "$(json_field wall_s)" "$(concurrent_bound 100)"
 		run "$BUILD/gil" net --gil "$lock" --tasks 12 --ms 10 --workers 3 --json
 		[ "$status" -eq 0 ]
 		[ "$(json_field completed)" = 12 ]
