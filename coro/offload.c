@@ -67,7 +67,7 @@ static int pool_start(void)
 {
 	int n = co_loop.cfg.threads > 0 ? co_loop.cfg.threads : 4;
 	struct co_offload *o = calloc(1, sizeof *o + (size_t)n * sizeof(pthread_t));
-	int err;
+	int err = 0;   /* initialised for gcc -fsanitize=address (maybe-uninitialized) */
 
 	if (o == NULL)
 		return -ENOMEM;
