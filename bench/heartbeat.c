@@ -59,6 +59,7 @@ struct bench {
 	struct gil_thread beat_t;/* the heartbeat's view of the lock */
 	atomic_bool stop;        /* the heartbeat should end */
 	bool measuring;          /* record ticks (from the job's start) */
+	bool job_done;           /* the next tick is the last one recorded */
 	double lag_ms[MAX_TICKS];
 	size_t ticks;
 	long missed;
@@ -98,6 +99,7 @@ static int heartbeat(void *arg, intptr_t *value)
 		if (b->measuring && b->ticks < MAX_TICKS) {
 			b->lag_ms[b->ticks++] = (double)late / 1e6;
 			b->missed += (long)skipped;
+			b->measuring = !b->job_done;
 		}
 		gil_drop(&b->beat_t);
 		due += (skipped + 1) * PERIOD_NS;
@@ -172,9 +174,9 @@ static int bench_main(void *arg, intptr_t *value)
 	if ((err = run_job(b)) != 0)
 		die(b->mode == PROCESS ? "co_to_process" : "co_to_thread", -err);
 	b->job_s = (double)(co_now() - t0) / 1e9;
-	for (size_t seen = b->ticks; b->ticks == seen;)
+	b->job_done = true;
+	while (b->measuring)
 		co_sleep(co_now() + CO_MS);
-	b->measuring = false;
 	atomic_store(&b->stop, true);
 	return co_join(beat, NULL);
 }
