@@ -46,6 +46,9 @@
  *   Guarded stacks are reused from a pool and unmapped only when co_run
  *   returns (munmap flushes the TLB); at most (vm.max_map_count - 4096) / 2
  *   are made, so that malloc and threads keep mappings to work with.
+ *   The runtime's own records (tasks, the saved parts of copy stacks) come
+ *   from pre-faulted 4 MiB chunks (coro/arena.c), reused, and returned when
+ *   co_run returns.
  *
  * Single thread: the loop and every task run on the thread that called
  * co_run. Only co_to_thread's function runs elsewhere.
@@ -173,7 +176,10 @@ int co_next_completed(co_tid *ids, size_t *n, co_tid *done);
  */
 int co_wait_for(co_tid id, int64_t deadline, intptr_t *value);
 
-/* Called on the loop, once, when a task finishes (status, value as joined). */
+/*
+ * Called once when a task finishes (status, value as joined), on its own
+ * stack just after its function returns; it must not suspend.
+ */
 typedef void (*co_done_fn)(co_tid id, int status, intptr_t value, void *data);
 
 /* Add a done callback; if the task has already finished, it runs now. */
@@ -185,7 +191,8 @@ int co_on_done(co_tid id, co_done_fn fn, void *data);
  * -ECANCELED) gets the rest cancelled. co_group_wait collects every task,
  * frees the group and returns that first failure, or 0. If the waiting task
  * itself is cancelled, the group's tasks are cancelled too and it returns
- * -ECANCELED once they have finished.
+ * -ECANCELED once they have finished. The group owns its tasks: do not
+ * join or detach them yourself.
  */
 struct co_group;
 int co_group_new(struct co_group **g);
