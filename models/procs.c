@@ -32,6 +32,7 @@
 
 #include "cli.h"
 #include "run.h"
+#include "timeline.h"
 
 struct record {
 	int64_t index;
@@ -49,7 +50,7 @@ static void child_setup(pid_t parent)
 
 static void send_result(int fd, const struct wl_params *wl, long i)
 {
-	struct record rec = { .index = i, .value = wl_run_task(wl, i) };
+	struct record rec = { .index = i, .value = tl_run_task(wl, i) };
 
 	if (write(fd, &rec, sizeof rec) != (ssize_t)sizeof rec)
 		_exit(1);
@@ -166,6 +167,7 @@ int main(int argc, char **argv)
 	}
 	cli.workers = pool ? want : 0;
 	run_begin(&run, &cli);
+	tl_begin(tasks);
 	if (pipe2(fd, O_CLOEXEC) != 0) {
 		fprintf(stderr, "procs: pipe2: %s\n", strerror(errno));
 		return 3;
@@ -182,6 +184,7 @@ int main(int argc, char **argv)
 	close(fd[0]);
 	reap(pid, started, &run);
 
+	tl_finish(cli.model);
 	int status = run_finish(&run);
 	if (next)
 		munmap(next, sizeof *next);

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "run.h"
+#include "timeline.h"
 
 int main(int argc, char **argv)
 {
@@ -23,7 +24,9 @@ int main(int argc, char **argv)
 	/* A pool of W sequential workers is still one worker. */
 	cli.workers = cli.workers ? 1 : 0;
 	run_begin(&run, &cli);
+	tl_begin(cli.wl.tasks);
 	for (long i = 0; i < cli.wl.tasks; i++)
-		run_task_done(&run, i, wl_run_task(&cli.wl, i));
+		run_task_done(&run, i, tl_run_task(&cli.wl, i));
+	tl_finish(cli.model);
 	return run_finish(&run);
 }

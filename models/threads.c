@@ -21,6 +21,7 @@
 
 #include "cli.h"
 #include "run.h"
+#include "timeline.h"
 
 struct shared {
 	const struct wl_params *wl;
@@ -39,7 +40,7 @@ static void *run_one(void *arg)
 {
 	struct one_task *t = arg;
 
-	t->s->value[t->i] = wl_run_task(t->s->wl, t->i);
+	t->s->value[t->i] = tl_run_task(t->s->wl, t->i);
 	t->s->done[t->i] = true;
 	return NULL;
 }
@@ -52,7 +53,7 @@ static void *pool_worker(void *arg)
 		long i = atomic_fetch_add(&s->next, 1);
 		if (i >= s->wl->tasks)
 			break;
-		s->value[i] = wl_run_task(s->wl, i);
+		s->value[i] = tl_run_task(s->wl, i);
 		s->done[i] = true;
 	}
 	return NULL;
@@ -103,6 +104,7 @@ int main(int argc, char **argv)
 	}
 	cli.workers = pool ? want : 0;
 	run_begin(&run, &cli);
+	tl_begin(tasks);
 
 	long started = start_threads(tid, want, pool ? pool_worker : run_one, &s, slots, &err);
 	if (started < want) {
@@ -116,6 +118,7 @@ int main(int argc, char **argv)
 		if (s.done[i])
 			run_task_done(&run, i, s.value[i]);
 
+	tl_finish(cli.model);
 	int status = run_finish(&run);
 	free(s.value);
 	free(s.done);
