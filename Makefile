@@ -6,6 +6,9 @@
 #                     command-line tests with gcc, clang, ASan+UBSan and TSan
 #   make check        run the tests once against the current build (no installs)
 #   make bench        the benchmark harness (see README.md)
+#   make demo         the classroom demos in order; DEMO=<name> runs one,
+#                     LIST=1 lists them, RECORD=1 also writes CSV, SVG and PNG
+#                     timelines under results/demos/, DEMO_FAST=1 shortens them
 #   make clean        remove build/
 #
 # Variables:
@@ -15,8 +18,11 @@
 #
 # Layout: every models/X.c becomes $(BUILD)/X, every bench/X.c becomes
 # $(BUILD)/bench/X, every tests/unit/X.c becomes $(BUILD)/tests/X (cmocka) and
-# every tests/helpers/X.c $(BUILD)/tests/helpers/X; all but the helpers link
-# against the shared code in lib/ (libcm.a).
+# every tests/helpers/X.c $(BUILD)/tests/helpers/X, every demos/X.c
+# $(BUILD)/demos/X; all but the helpers link against the shared code in lib/
+# (libcm.a). When python3 is present, every models/python/py_X.py gets a
+# two-line sh wrapper $(BUILD)/py_X, so the Python reference models run like
+# the C ones.
 
 BUILD  ?= build
 SAN    ?=
@@ -41,10 +47,14 @@ MODELS    := $(patsubst models/%.c,$(BUILD)/%,$(wildcard models/*.c))
 BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 UNITTESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
 HELPERS   := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(wildcard tests/helpers/*.c))
+DEMOS     := $(patsubst demos/%.c,$(BUILD)/demos/%,$(wildcard demos/*.c))
+# The interpreter itself, not a shim in front of it (a pyenv shim costs 0.3 s of CPU).
+PYTHON    ?= $(shell python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+PYMODELS  := $(if $(PYTHON),$(patsubst models/python/%.py,$(BUILD)/%,$(wildcard models/python/py_*.py)))
 
-.PHONY: all test check bench clean
+.PHONY: all test check bench demo clean
 .SECONDARY:
-all: $(MODELS) $(BENCHES) $(UNITTESTS) $(HELPERS)
+all: $(MODELS) $(BENCHES) $(UNITTESTS) $(HELPERS) $(DEMOS) $(PYMODELS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -65,6 +75,15 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/libcm.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+$(BUILD)/demos/%: $(BUILD)/obj/demos/%.o $(BUILD)/libcm.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/py_%: models/python/py_%.py models/python/common.py
+	@mkdir -p $(@D)
+	printf '#!/bin/sh\nexec %s %s "$$@"\n' '$(PYTHON)' '$(CURDIR)/$<' >$@
+	chmod +x $@
+
 $(BUILD)/tests/helpers/%: $(BUILD)/obj/tests/helpers/%.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
@@ -81,6 +100,10 @@ check: all
 
 bench:
 	@sh scripts/bench.sh
+
+demo: all
+	@BUILD='$(BUILD)' DEMO='$(DEMO)' LIST='$(LIST)' RECORD='$(RECORD)' \
+		DEMO_FAST='$(DEMO_FAST)' sh scripts/demo.sh
 
 clean:
 	rm -rf build
