@@ -27,7 +27,7 @@ import sys
 PREFIX = {"thread": "T", "process": "P", "loop": "T"}
 FILLS = "#=%@*+o"
 COLOURS = (32, 34, 33, 35, 36, 31, 37)
-LABEL_W, WORKER_W = 18, 12
+LABEL_W, WORKER_W = 24, 12
 
 
 def load(spec):
@@ -124,7 +124,7 @@ def draw(sections, colour, columns):
             rowno += 1
         if rows:
             span = max(r[2] for r in rows) - min(r[1] for r in rows)
-            print("%-*s span %.3f s, %d tasks, %d workers" % (
+            print("%-*s span %.3f s, tasks %d, workers %d" % (
                 LABEL_W, "", span, len(set(r[0] for r in rows)), len(names)))
     print(p.axis())
     return recorded

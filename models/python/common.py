@@ -170,6 +170,16 @@ def timed(fn, *args):
     return value, start, time.monotonic_ns(), tid, cpu
 
 
+def write_timeline(path, rows, t0):
+    """Write rows of (task, start_ns, end_ns, tid, cpu) as a timeline CSV with
+    times in seconds since t0; raises OSError."""
+    with open(path, "w") as f:
+        f.write("task,start_s,end_s,worker,cpu\n")
+        for task, start, end, tid, cpu in rows:
+            f.write("%s,%.6f,%.6f,%d,%d\n" % (task, (start - t0) / 1e9, (end - t0) / 1e9,
+                                              tid, cpu))
+
+
 class Timeline:
     """Records per task when CM_TIMELINE names a file; else does nothing."""
 
@@ -186,12 +196,8 @@ class Timeline:
         if not self.path:
             return
         try:
-            with open(self.path, "w") as f:
-                f.write("task,start_s,end_s,worker,cpu\n")
-                for i in sorted(self.rows):
-                    start, end, tid, cpu = self.rows[i]
-                    f.write("%d,%.6f,%.6f,%d,%d\n" % (i, (start - self.t0) / 1e9,
-                                                      (end - self.t0) / 1e9, tid, cpu))
+            write_timeline(self.path, ((i,) + self.rows[i] for i in sorted(self.rows)),
+                           self.t0)
         except OSError as err:
             print("%s: timeline: writing %s: %s" % (model, self.path, err.strerror),
                   file=sys.stderr)
