@@ -16,7 +16,8 @@
 #   SAN=asan|tsan     sanitizer build; pair it with BUILD=build/asan etc.
 #   BUILD=dir         where programs go (default: build)
 #
-# Layout: every models/X.c becomes $(BUILD)/X, every bench/X.c becomes
+# Layout: every models/X.c and tools/X.c becomes $(BUILD)/X (tools: programs
+# that are not concurrency models, e.g. slowserver), every bench/X.c becomes
 # $(BUILD)/bench/X, every tests/unit/X.c becomes $(BUILD)/tests/X (cmocka) and
 # every tests/helpers/X.c $(BUILD)/tests/helpers/X, every demos/X.c
 # $(BUILD)/demos/X; all but the helpers link against the shared code in lib/
@@ -44,6 +45,7 @@ LIB_SRC   := $(wildcard lib/*.c)
 LIB_ASM   := $(wildcard lib/*_$(shell uname -m).S)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(LIB_ASM:%.S=$(BUILD)/obj/%.o)
 MODELS    := $(patsubst models/%.c,$(BUILD)/%,$(wildcard models/*.c))
+TOOLS     := $(patsubst tools/%.c,$(BUILD)/%,$(wildcard tools/*.c))
 BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 UNITTESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
 HELPERS   := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(wildcard tests/helpers/*.c))
@@ -54,7 +56,7 @@ PYMODELS  := $(if $(PYTHON),$(patsubst models/python/%.py,$(BUILD)/%,$(wildcard 
 
 .PHONY: all test check bench demo clean
 .SECONDARY:
-all: $(MODELS) $(BENCHES) $(UNITTESTS) $(HELPERS) $(DEMOS) $(PYMODELS)
+all: $(MODELS) $(TOOLS) $(BENCHES) $(UNITTESTS) $(HELPERS) $(DEMOS) $(PYMODELS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -69,6 +71,9 @@ $(BUILD)/libcm.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/%: $(BUILD)/obj/models/%.o $(BUILD)/libcm.a
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(TOOLS): $(BUILD)/%: $(BUILD)/obj/tools/%.o $(BUILD)/libcm.a
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/libcm.a

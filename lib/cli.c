@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net.h"
+
 int cli_number(const char *text, long long min, long long max, long long *out)
 {
 	char *end;
@@ -23,17 +25,21 @@ int cli_number(const char *text, long long min, long long max, long long *out)
 
 static void usage(const char *model, const struct cli_extra *extras)
 {
-	printf("usage: %s <workload> [--tasks T] [--n N] [--ms D] [--workers W] [--json]",
-	       model);
+	printf("usage: %s <workload> [--tasks T] [--n N] [--ms D] [--workers W]"
+	       " [--connect HOST:PORT] [--json]", model);
 	for (const struct cli_extra *e = extras; e && e->name; e++)
 		printf(" [--%s X]", e->name);
 	printf("\n\n"
 	       "  cpu          task i sums k*k for 0 <= k < N + i, exactly\n"
 	       "  io           task i waits D ms\n"
-	       "  --tasks T    number of tasks, 1..%ld (default: cpu 20, io 100)\n"
+	       "  net          task i asks a server over TCP, which answers after D ms\n"
+	       "  --tasks T    number of tasks, 1..%ld (default: cpu 20, io and net 100)\n"
 	       "  --n N        cpu size, 1..%lld (default 10000000)\n"
-	       "  --ms D       io wait in ms, 0..%ld (default 100)\n"
+	       "  --ms D       io wait or net server delay in ms, 0..%ld (default 100)\n"
 	       "  --workers W  a pool of W workers, 1..%ld (default: one per task)\n"
+	       "  --connect HOST:PORT\n"
+	       "               net: use the slowserver there (its --ms must equal D);\n"
+	       "               default: start a private one on 127.0.0.1\n"
 	       "  --json       print one JSON object instead of a summary\n",
 	       CLI_MAX_TASKS, CLI_MAX_N, CLI_MAX_MS, CLI_MAX_WORKERS);
 	for (const struct cli_extra *e = extras; e && e->name; e++)
@@ -85,6 +91,20 @@ static int take(const char *model, const struct cli_extra *e, const char *text)
 	return -1;
 }
 
+#define ADDR_RANGE "HOST:PORT, HOST an IPv4 address or localhost, PORT 1..65535"
+
+/* --connect, the one option whose value is an address rather than a number. */
+static int take_connect(const char *model, const char *text, struct cli *out)
+{
+	if (net_parse_addr(text, false, &out->wl.server) == 0) {
+		out->connect = text;
+		return 0;
+	}
+	fprintf(stderr, "%s: --connect: invalid value '%s' (accepted: %s)\n", model, text,
+		ADDR_RANGE);
+	return -1;
+}
+
 static const struct cli_extra *find(const struct cli_extra *table, const char *name,
 				    size_t len)
 {
@@ -109,6 +129,8 @@ enum cli_status cli_parse(int argc, char **argv, const char *model,
 	char names[64];
 	bool json = false;
 
+	out->connect = NULL;
+	memset(&out->wl.server, 0, sizeof out->wl.server);
 	range_text(&kinds, names, sizeof names);
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
@@ -138,10 +160,11 @@ enum cli_status cli_parse(int argc, char **argv, const char *model,
 		/* --name value, or --name=value */
 		const char *name = arg + 2, *eq = strchr(name, '=');
 		size_t len = eq ? (size_t)(eq - name) : strlen(name);
+		bool addr = len == 7 && strncmp(name, "connect", 7) == 0;
 		const struct cli_extra *e = find(common, name, len);
 		if (e == NULL)
 			e = find(extras, name, len);
-		if (e == NULL) {
+		if (e == NULL && !addr) {
 			fprintf(stderr, "%s: %.*s: unknown option (try --help)\n", model,
 				(int)(len + 2), arg);
 			return CLI_BAD;
@@ -149,16 +172,24 @@ enum cli_status cli_parse(int argc, char **argv, const char *model,
 		const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
 		if (value == NULL) {
 			char range[128];
-			range_text(e, range, sizeof range);
-			fprintf(stderr, "%s: --%s: missing value (accepted: %s)\n", model,
-				e->name, range);
+			if (addr)
+				snprintf(range, sizeof range, "%s", ADDR_RANGE);
+			else
+				range_text(e, range, sizeof range);
+			fprintf(stderr, "%s: --%.*s: missing value (accepted: %s)\n", model,
+				(int)len, name, range);
 			return CLI_BAD;
 		}
-		if (take(model, e, value) != 0)
+		if (addr ? take_connect(model, value, out) : take(model, e, value))
 			return CLI_BAD;
 	}
 	if (kind < 0) {
 		fprintf(stderr, "%s: workload: missing (accepted: %s)\n", model, names);
+		return CLI_BAD;
+	}
+	if (out->connect && kind != WL_NET) {
+		fprintf(stderr, "%s: --connect: '%s' is for the net workload only (accepted: net)\n",
+			model, out->connect);
 		return CLI_BAD;
 	}
 	out->model = model;

@@ -1,8 +1,12 @@
 /*
  * cli.h - the command line every model speaks:
  *
- *   build/<model> <cpu|io> [--tasks T] [--n N] [--ms D] [--workers W] [--json]
+ *   build/<model> <cpu|io|net> [--tasks T] [--n N] [--ms D] [--workers W]
+ *                 [--connect HOST:PORT] [--json]
  *
+ * --connect sends the net workload's requests to a running slowserver; without
+ * it a model starts a private one (lib/netserver.h). It is refused for the
+ * other workloads.
  * Parsing is strict: a bad value gets one line on stderr naming the option,
  * the value and the accepted range, and the model exits with status 2 before
  * running anything. A model with options of its own passes them as a table
@@ -32,6 +36,7 @@ struct cli {
 	const char *model;
 	struct wl_params wl;
 	long workers;                /* 0: one per task */
+	const char *connect;         /* net: --connect text (address in wl.server), or NULL */
 	bool json;
 };
 

@@ -1,8 +1,10 @@
-/* workload.c - the cpu and io workloads (see workload.h). */
+/* workload.c - the cpu, io and net workloads (see workload.h). */
 #include "workload.h"
 
 #include <errno.h>
 #include <time.h>
+
+#include "net.h"
 
 /*
  * clang -O2 recognises "sum of i*i" and replaces the loop by a closed formula,
@@ -66,6 +68,8 @@ u128 wl_run_task(const struct wl_params *p, long i)
 {
 	if (p->kind == WL_CPU)
 		return wl_sum_squares_range(0, p->n + (uint64_t)i);
+	if (p->kind == WL_NET)
+		return net_request(&p->server, i, p->ms) == 0;
 	wl_sleep_ms(p->ms);
 	return 1;
 }
@@ -95,4 +99,4 @@ char *wl_u128_str(u128 v, char buf[40])
 	return buf;
 }
 
-const char *const wl_names[] = { "cpu", "io", NULL };
+const char *const wl_names[] = { "cpu", "io", "net", NULL };

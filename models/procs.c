@@ -16,6 +16,10 @@
  *
  * If fork fails at child k, no more are started; the started ones finish,
  * are read and reaped, and the run exits with status 3.
+ *
+ * net: each child makes its task's request with a blocking socket of its
+ * own (a descriptor table of its own too, so procs meets pid_max long
+ * before it could run out of descriptors).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,6 +35,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "netserver.h"
 #include "run.h"
 #include "timeline.h"
 
@@ -141,6 +146,7 @@ int main(int argc, char **argv)
 {
 	struct cli cli;
 	struct run run;
+	struct netserver server;
 	int fd[2], err = 0;
 
 	switch (cli_parse(argc, argv, "procs", NULL, &cli)) {
@@ -166,10 +172,14 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	cli.workers = pool ? want : 0;
+	/* Before the results pipe exists, so the server holds no end of it. */
+	if ((err = netserver_open(&cli, &server)) != 0)
+		return err;
 	run_begin(&run, &cli);
 	tl_begin(tasks);
 	if (pipe2(fd, O_CLOEXEC) != 0) {
 		fprintf(stderr, "procs: pipe2: %s\n", strerror(errno));
+		netserver_close(&server);
 		return 3;
 	}
 
@@ -186,6 +196,7 @@ int main(int argc, char **argv)
 
 	tl_finish(cli.model);
 	int status = run_finish(&run);
+	netserver_close(&server);
 	if (next)
 		munmap(next, sizeof *next);
 	free(pid);

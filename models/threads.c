@@ -12,14 +12,23 @@
  *
  * If pthread_create fails at thread k, no more are started, the started
  * ones finish and are joined, and the run exits with status 3.
+ *
+ * net, one per task: the main thread opens task k's socket before it starts
+ * thread k, and the thread connects, makes the request and closes. So
+ * running out of descriptors is met where threads are created, and is
+ * reported the same way: "started k of T tasks: Too many open files".
+ * A pool worker makes whole requests (net_request), one socket at a time.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <unistd.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "cli.h"
+#include "net.h"
+#include "netserver.h"
 #include "run.h"
 #include "timeline.h"
 
@@ -34,13 +43,22 @@ struct shared {
 struct one_task {
 	struct shared *s;
 	long i;
+	int fd;                /* net: task i's socket, opened by the main thread */
 };
 
 static void *run_one(void *arg)
 {
 	struct one_task *t = arg;
+	const struct wl_params *wl = t->s->wl;
 
-	t->s->value[t->i] = tl_run_task(t->s->wl, t->i);
+	tl_task_start(t->i);
+	if (wl->kind == WL_NET) {
+		t->s->value[t->i] = net_exchange(t->fd, &wl->server, t->i, wl->ms) == 0;
+		close(t->fd);
+	} else {
+		t->s->value[t->i] = wl_run_task(wl, t->i);
+	}
+	tl_task_end(t->i);
 	t->s->done[t->i] = true;
 	return NULL;
 }
@@ -59,9 +77,21 @@ static void *pool_worker(void *arg)
 	return NULL;
 }
 
+/* Fill task k's slot (opening its socket for net); 0 or an errno value. */
+static int prepare_slot(struct one_task *slot, struct shared *s, long k)
+{
+	*slot = (struct one_task){ s, k, -1 };
+	if (s->wl->kind == WL_NET) {
+		slot->fd = net_socket();
+		if (slot->fd < 0)
+			return -slot->fd;
+	}
+	return 0;
+}
+
 /*
  * Start `want` threads running fn(arg_of(i)); return how many started.
- * On failure *err holds pthread_create's error.
+ * On failure *err holds pthread_create's (or the socket's) error.
  */
 static long start_threads(pthread_t *tid, long want, void *(*fn)(void *),
 			  struct shared *s, struct one_task *slots, int *err)
@@ -69,12 +99,16 @@ static long start_threads(pthread_t *tid, long want, void *(*fn)(void *),
 	for (long k = 0; k < want; k++) {
 		void *arg = s;
 		if (slots) {
-			slots[k] = (struct one_task){ s, k };
+			if ((*err = prepare_slot(&slots[k], s, k)) != 0)
+				return k;
 			arg = &slots[k];
 		}
 		*err = pthread_create(&tid[k], NULL, fn, arg);
-		if (*err != 0)
+		if (*err != 0) {
+			if (slots && slots[k].fd >= 0)
+				close(slots[k].fd);
 			return k;
+		}
 	}
 	return want;
 }
@@ -83,6 +117,7 @@ int main(int argc, char **argv)
 {
 	struct cli cli;
 	struct run run;
+	struct netserver server;
 	int err = 0;
 
 	switch (cli_parse(argc, argv, "threads", NULL, &cli)) {
@@ -103,6 +138,8 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	cli.workers = pool ? want : 0;
+	if ((err = netserver_open(&cli, &server)) != 0)
+		return err;
 	run_begin(&run, &cli);
 	tl_begin(tasks);
 
@@ -120,6 +157,7 @@ int main(int argc, char **argv)
 
 	tl_finish(cli.model);
 	int status = run_finish(&run);
+	netserver_close(&server);
 	free(s.value);
 	free(s.done);
 	free(tid);

@@ -1,0 +1,61 @@
+/*
+ * netserver.h - the slow server of the net workload (protocol in net.h),
+ * and the private copy a model starts when no --connect is given.
+ *
+ * The server runs on the coroutine loop: one coroutine accepts, and each
+ * connection gets a coroutine of its own that reads the request, sleeps d ms
+ * on the loop, writes the answer and closes. Ten thousand connections are
+ * ten thousand small coroutines in one thread.
+ *
+ * A model's private server is a fork()ed child, not a thread of the model:
+ *   - the model's own figures (user_s, sys_s, context switches, descriptors)
+ *     stay its own: the child is reaped only after the report is printed;
+ *   - the child has its own descriptor table, so a model that runs out of
+ *     descriptors cannot starve the server it waits on (nor the reverse);
+ *   - the coroutine loop lives in the child, apart from any loop of the model.
+ * The parent creates the listening socket before forking, so the port is
+ * known (and any error reported) in the parent with no pipe back. The child
+ * asks for SIGKILL when the model dies (PR_SET_PDEATHSIG); Ctrl-C reaches
+ * both through the terminal's process group; netserver_close kills and reaps
+ * it. Call netserver_open before starting threads or a loop of the model's.
+ */
+#ifndef CM_NETSERVER_H
+#define CM_NETSERVER_H
+
+#include <netinet/in.h>
+#include <sys/types.h>
+
+#include "cli.h"
+
+struct netserver {
+	pid_t pid;      /* the private server, or 0 */
+};
+
+/*
+ * A listening TCP socket on *addr (port 0: any free port; the port chosen
+ * is written back), close-on-exec, with the largest backlog the kernel
+ * allows (net.core.somaxconn caps it). Descriptor, or -errno (printed).
+ */
+int netserver_listen(struct sockaddr_in *addr);
+
+/*
+ * Serve net requests on listening socket lfd, each answered after ms
+ * milliseconds, until a fatal error (returned as -errno, printed). Accept
+ * failing for lack of descriptors is not fatal: the server waits for
+ * connections in progress to close and accepts again.
+ */
+int netserver_serve(int lfd, long ms);
+
+/*
+ * Prepare a model's run of the net workload (nothing for cpu and io): raise
+ * the open-files limit, then either check that the --connect server answers
+ * or start a private server on 127.0.0.1 with delay cli->wl.ms and put its
+ * address in cli->wl.server. Returns 0, or the exit status (3) after
+ * printing why.
+ */
+int netserver_open(struct cli *cli, struct netserver *s);
+
+/* Stop and reap the private server, if any. Call after run_finish. */
+void netserver_close(struct netserver *s);
+
+#endif

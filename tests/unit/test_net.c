@@ -1,0 +1,209 @@
+/*
+ * Unit tests for lib/net.c and lib/netserver.c: --connect values, the
+ * protocol's text, and whole requests over loopback, to a hand-made server
+ * on a thread and to the private server a model starts.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "net.h"
+#include "netserver.h"
+
+static void test_parse_addr(void **state)
+{
+	static const char *const bad[] = {
+		"", ":", "127.0.0.1", "127.0.0.1:", ":80", "127.0.0.1:0", "127.0.0.1:65536",
+		"127.0.0.1:-1", "127.0.0.1:8o", "127.0.0.1: 80", "256.0.0.1:80", "1.2.3:80",
+		"example.org:80", "[::1]:80", "127.0.0.1:80:80", "127.0.0.1:99999999999999999999",
+	};
+	struct sockaddr_in a;
+	char text[NET_LINE_MAX];
+	(void)state;
+	assert_int_equal(net_parse_addr("127.0.0.1:8080", false, &a), 0);
+	assert_int_equal(a.sin_family, AF_INET);
+	assert_int_equal(ntohs(a.sin_port), 8080);
+	assert_string_equal(net_addr_str(&a, text), "127.0.0.1:8080");
+	assert_int_equal(net_parse_addr("localhost:1", false, &a), 0);
+	assert_string_equal(net_addr_str(&a, text), "127.0.0.1:1");
+	assert_int_equal(net_parse_addr("10.1.2.3:65535", false, &a), 0);
+	assert_int_equal(ntohs(a.sin_port), 65535);
+	assert_int_equal(net_parse_addr("127.0.0.1:0", true, &a), 0);
+	assert_int_equal(net_parse_addr(NULL, false, &a), -1);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		if (net_parse_addr(bad[i], false, &a) != -1)
+			fail_msg("accepted '%s'", bad[i]);
+	}
+}
+
+static void test_connect_option(void **state)
+{
+	char *ok[] = { "test", "net", "--connect", "127.0.0.1:7000" };
+	char *eq[] = { "test", "--connect=localhost:9", "net" };
+	char *bad[] = { "test", "net", "--connect", "127.0.0.1" };
+	char *missing[] = { "test", "net", "--connect" };
+	char *not_net[] = { "test", "io", "--connect", "127.0.0.1:7000" };
+	char *plain[] = { "test", "net" };
+	struct cli c;
+	(void)state;
+	assert_int_equal(cli_parse(4, ok, "test", NULL, &c), CLI_RUN);
+	assert_int_equal(c.wl.kind, WL_NET);
+	assert_string_equal(c.connect, "127.0.0.1:7000");
+	assert_int_equal(ntohs(c.wl.server.sin_port), 7000);
+	assert_int_equal(c.wl.tasks, 100);
+	assert_int_equal(cli_parse(3, eq, "test", NULL, &c), CLI_RUN);
+	assert_int_equal(ntohs(c.wl.server.sin_port), 9);
+	assert_int_equal(cli_parse(4, bad, "test", NULL, &c), CLI_BAD);
+	assert_int_equal(cli_parse(3, missing, "test", NULL, &c), CLI_BAD);
+	assert_int_equal(cli_parse(4, not_net, "test", NULL, &c), CLI_BAD);
+	assert_int_equal(cli_parse(2, plain, "test", NULL, &c), CLI_RUN);
+	assert_null(c.connect);
+}
+
+static void test_protocol_text(void **state)
+{
+	char buf[NET_LINE_MAX];
+	(void)state;
+	assert_int_equal(net_request_text(buf, 42), 8);
+	assert_string_equal(buf, "task 42\n");
+	assert_int_equal(net_parse_request(buf, 8), 42);
+	assert_int_equal(net_answer_text(buf, 42, 100), 12);
+	assert_string_equal(buf, "done 42 100\n");
+	assert_int_equal(net_parse_request("task 0\n", 7), 0);
+	assert_int_equal(net_parse_request("task 42", 7), -1);
+	assert_int_equal(net_parse_request("task -1\n", 8), -1);
+	assert_int_equal(net_parse_request("task x\n", 7), -1);
+	assert_int_equal(net_parse_request("tusk 1\n", 7), -1);
+	assert_int_equal(net_parse_request("task \n", 6), -1);
+	assert_true(net_exhausted(EMFILE) && net_exhausted(ENFILE));
+	assert_false(net_exhausted(ECONNREFUSED) || net_exhausted(EPROTO));
+}
+
+/* A one-connection server on a thread: answers the request with `answer`. */
+struct fake {
+	int lfd;
+	const char *answer;   /* NULL: echo the right answer for ms 7 */
+	long seen;            /* the task index it read */
+};
+
+static void *fake_server(void *arg)
+{
+	struct fake *f = arg;
+	char buf[NET_LINE_MAX];
+	int fd = accept(f->lfd, NULL, NULL);
+	ssize_t n = read(fd, buf, sizeof buf);
+
+	f->seen = n > 0 ? net_parse_request(buf, (size_t)n) : -1;
+	if (f->answer == NULL)
+		n = (ssize_t)net_answer_text(buf, f->seen, 7);
+	else
+		n = (ssize_t)strlen(strcpy(buf, f->answer));
+	if (write(fd, buf, (size_t)n) != n)
+		f->seen = -2;
+	close(fd);
+	return NULL;
+}
+
+/* One request to a fake server answering `answer`; net_request's result. */
+static int ask_fake(const char *answer, long task, long *seen)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct fake f = { .answer = answer };
+	pthread_t t;
+	int err;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	f.lfd = netserver_listen(&a);
+	assert_true(f.lfd >= 0);
+	assert_int_not_equal(ntohs(a.sin_port), 0);
+	assert_int_equal(pthread_create(&t, NULL, fake_server, &f), 0);
+	err = net_request(&a, task, 7);
+	pthread_join(t, NULL);
+	close(f.lfd);
+	*seen = f.seen;
+	return err;
+}
+
+static void test_loopback_round_trip(void **state)
+{
+	long seen;
+	(void)state;
+	assert_int_equal(ask_fake(NULL, 12345, &seen), 0);
+	assert_int_equal(seen, 12345);
+	assert_int_equal(ask_fake("done 3 7\n", 4, &seen), -EPROTO);
+	assert_int_equal(ask_fake("done 4 8\n", 4, &seen), -EPROTO);
+	assert_int_equal(ask_fake("done 4 7", 4, &seen), -EPROTO);
+	assert_int_equal(ask_fake("done 4 7\nmore", 4, &seen), -EPROTO);
+	assert_int_equal(ask_fake("done 4 7\n", 4, &seen), 0);
+}
+
+static void test_private_server(void **state)
+{
+	char *argv[] = { "test", "net", "--ms", "20" };
+	struct netserver s;
+	struct cli c;
+	int st;
+	(void)state;
+	assert_int_equal(cli_parse(4, argv, "test", NULL, &c), CLI_RUN);
+	assert_int_equal(netserver_open(&c, &s), 0);
+	assert_true(s.pid > 0);
+	for (long i = 0; i < 3; i++)
+		assert_int_equal(net_request(&c.wl.server, i, 20), 0);
+	/* A client whose --ms differs from the server's gets a wrong answer. */
+	assert_int_equal(net_request(&c.wl.server, 5, 21), -EPROTO);
+	pid_t pid = s.pid;
+	netserver_close(&s);
+	assert_int_equal(s.pid, 0);
+	assert_int_equal(waitpid(pid, &st, WNOHANG), -1);   /* already reaped */
+	/* Nothing listens there any more. */
+	assert_int_equal(net_request(&c.wl.server, 0, 20), -ECONNREFUSED);
+	assert_int_equal(net_probe(&c.wl.server), -ECONNREFUSED);
+}
+
+static void test_open_with_connect(void **state)
+{
+	char *up[] = { "test", "net", "--connect", "" };
+	char addr[NET_LINE_MAX];
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct netserver s;
+	struct cli c;
+	int lfd;
+	(void)state;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = netserver_listen(&a);
+	assert_true(lfd >= 0);
+	up[3] = net_addr_str(&a, addr);
+	assert_int_equal(cli_parse(4, up, "test", NULL, &c), CLI_RUN);
+	assert_int_equal(netserver_open(&c, &s), 0);
+	assert_int_equal(s.pid, 0);          /* no private server */
+	close(lfd);
+	assert_int_equal(netserver_open(&c, &s), 3);   /* nobody there now */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_addr),
+		cmocka_unit_test(test_connect_option),
+		cmocka_unit_test(test_protocol_text),
+		cmocka_unit_test(test_loopback_round_trip),
+		cmocka_unit_test(test_private_server),
+		cmocka_unit_test(test_open_with_connect),
+	};
+	/* Failures are reported on stderr by design; keep test output readable. */
+	if (freopen("/dev/null", "w", stderr) == NULL)
+		return 1;
+	return cmocka_run_group_tests_name("net", tests, NULL, NULL);
+}

@@ -1,0 +1,96 @@
+/*
+ * slowserver - the net workload's server on its own (protocol in lib/net.h).
+ *
+ *   build/slowserver [--port P] [--ms D] [--host A]
+ *
+ * Listens on A:P (default 127.0.0.1, port 7000; port 0 picks a free one),
+ * prints "slowserver: listening on A:P ms D" once it accepts connections,
+ * and answers each request D ms after reading it (default 100), every
+ * connection on a coroutine of one loop. Runs until killed.
+ * Point a model at it with `build/<model> net --connect A:P --ms D`.
+ *
+ * Exit status: 2 bad usage, 3 cannot listen or a fatal loop error.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "net.h"
+#include "netserver.h"
+
+static int bad(const char *option, const char *value, const char *accepted)
+{
+	if (value == NULL)
+		fprintf(stderr, "slowserver: --%s: missing value (accepted: %s)\n", option,
+			accepted);
+	else
+		fprintf(stderr, "slowserver: --%s: invalid value '%s' (accepted: %s)\n", option,
+			value, accepted);
+	return 2;
+}
+
+static void usage(void)
+{
+	printf("usage: slowserver [--port P] [--ms D] [--host A]\n\n"
+	       "  --port P   TCP port, 0..65535 (default 7000; 0: any free port)\n"
+	       "  --ms D     delay before each answer in ms, 0..%ld (default 100)\n"
+	       "  --host A   IPv4 address to listen on (default 127.0.0.1)\n",
+	       CLI_MAX_MS);
+}
+
+/* Parse argv into *addr and *ms; 0 to run, 1 after --help, 2 after a complaint. */
+static int parse(int argc, char **argv, struct sockaddr_in *addr, long long *ms)
+{
+	long long port = 7000;
+
+	memset(addr, 0, sizeof *addr);
+	addr->sin_family = AF_INET;
+	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (int i = 1; i < argc; i++) {
+		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
+			usage();
+			return 1;
+		}
+		if (strcmp(opt, "--port") == 0) {
+			if (cli_number(val, 0, 65535, &port) != 0)
+				return bad("port", val, "0..65535");
+		} else if (strcmp(opt, "--ms") == 0) {
+			if (cli_number(val, 0, CLI_MAX_MS, ms) != 0)
+				return bad("ms", val, "0..600000");
+		} else if (strcmp(opt, "--host") == 0) {
+			if (val == NULL || inet_pton(AF_INET, val, &addr->sin_addr) != 1)
+				return bad("host", val, "an IPv4 address");
+		} else {
+			fprintf(stderr, "slowserver: %s: unknown option (try --help)\n", opt);
+			return 2;
+		}
+		i++;
+	}
+	addr->sin_port = htons((uint16_t)port);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in addr;
+	char text[NET_LINE_MAX];
+	long long ms = 100;
+	long lim;
+	int lfd, st = parse(argc, argv, &addr, &ms);
+
+	if (st != 0)
+		return st == 1 ? 0 : st;
+	lim = net_raise_nofile();
+	if (lim < 0)
+		fprintf(stderr, "slowserver: raising RLIMIT_NOFILE: %s (going on)\n",
+			strerror((int)-lim));
+	lfd = netserver_listen(&addr);
+	if (lfd < 0)
+		return 3;
+	printf("slowserver: listening on %s ms %lld\n", net_addr_str(&addr, text), ms);
+	fflush(stdout);
+	return netserver_serve(lfd, (long)ms) == 0 ? 0 : 3;
+}
