@@ -3,7 +3,8 @@ line for line, with the C models: the command line (lib/cli.c), the
 workloads (lib/workload.c), the report and exit status (lib/run.c) and the
 per-task timeline (lib/timeline.c).
 
-    py_<model>.py <cpu|io> [--tasks T] [--n N] [--ms D] [--workers W] [--json]
+    py_<model>.py <cpu|io|net> [--tasks T] [--n N] [--ms D] [--workers W]
+                  [--connect HOST:PORT] [--json]
 
 Bad input gets the same one-line message as the C models and exit status 2.
 The JSON object has the same keys; "result" is the exact decimal total
@@ -21,7 +22,10 @@ import sys
 import threading
 import time
 
-WORKLOADS = ("cpu", "io")
+import net
+from slowserver import die_with_parent  # noqa: F401  (for the models' children)
+
+WORKLOADS = ("cpu", "io", "net")
 MAX_TASKS = 10000000
 MAX_N = 1 << 32
 MAX_MS = 600000
@@ -44,15 +48,19 @@ class Bad(Exception):
 
 def _usage(model, extras):
     opts = "".join(" [--%s X]" % e.name for e in extras)
-    print("usage: %s <workload> [--tasks T] [--n N] [--ms D] [--workers W] [--json]%s"
-          % (model, opts))
+    print("usage: %s <workload> [--tasks T] [--n N] [--ms D] [--workers W]"
+          " [--connect HOST:PORT] [--json]%s" % (model, opts))
     print()
     print("  cpu          task i sums k*k for 0 <= k < N + i, exactly")
     print("  io           task i waits D ms")
-    print("  --tasks T    number of tasks, 1..%d (default: cpu 20, io 100)" % MAX_TASKS)
+    print("  net          task i asks a server over TCP, which answers after D ms")
+    print("  --tasks T    number of tasks, 1..%d (default: cpu 20, io and net 100)" % MAX_TASKS)
     print("  --n N        cpu size, 1..%d (default 10000000)" % MAX_N)
-    print("  --ms D       io wait in ms, 0..%d (default 100)" % MAX_MS)
+    print("  --ms D       io wait or net server delay in ms, 0..%d (default 100)" % MAX_MS)
     print("  --workers W  a pool of W workers, 1..%d (default: one per task)" % MAX_WORKERS)
+    print("  --connect HOST:PORT")
+    print("               net: use the slowserver there (its --ms must equal D);")
+    print("               default: start a private one on 127.0.0.1")
     print("  --json       print one JSON object instead of a summary")
     for e in extras:
         print("  --%-11s %s" % (e.name, e.help))
@@ -71,7 +79,7 @@ def _parse(argv, model, extras):
     ranges = {"tasks": (1, MAX_TASKS), "n": (1, MAX_N), "ms": (0, MAX_MS),
               "workers": (1, MAX_WORKERS)}
     ranges.update({e.name: (e.lo, e.hi) for e in extras})
-    values = {"tasks": 0, "n": 10000000, "ms": 100, "workers": 0}
+    values = {"tasks": 0, "n": 10000000, "ms": 100, "workers": 0, "connect": None}
     values.update({e.name: e.default for e in extras})
     names, kind, as_json, i = "|".join(WORKLOADS), None, False, 0
     while i < len(argv):
@@ -93,28 +101,41 @@ def _parse(argv, model, extras):
             kind = arg
             continue
         name, eq, value = arg[2:].partition("=")
-        if name not in ranges:
+        if name not in ranges and name != "connect":
             raise Bad("%s: --%s: unknown option (try --help)" % (model, name))
-        lo, hi = ranges[name]
+        accepted = net.ADDR_RANGE if name == "connect" else "%d..%d" % ranges[name]
         if not eq:
             if i == len(argv):
-                raise Bad("%s: --%s: missing value (accepted: %d..%d)" % (model, name, lo, hi))
+                raise Bad("%s: --%s: missing value (accepted: %s)" % (model, name, accepted))
             value = argv[i]
             i += 1
-        values[name] = _number(model, name, value, lo, hi)
+        if name == "connect":
+            if net.parse_addr(value) is None:
+                raise Bad("%s: --connect: invalid value '%s' (accepted: %s)"
+                          % (model, value, accepted))
+            values[name] = value
+        else:
+            values[name] = _number(model, name, value, *ranges[name])
     if kind is None:
         raise Bad("%s: workload: missing (accepted: %s)" % (model, names))
+    if values["connect"] is not None and kind != "net":
+        raise Bad("%s: --connect: '%s' is for the net workload only (accepted: net)"
+                  % (model, values["connect"]))
     return kind, values, as_json
 
 
 class Cli:
-    """The parsed command line: model, kind, tasks, n, ms, workers, json, opts."""
+    """The parsed command line: model, kind, tasks, n, ms, workers, json,
+    connect (the --connect text or None), addr (net: the server's (host,
+    port), set by net.Server when private) and opts (a model's own options)."""
 
     def __init__(self, model, kind, values, as_json):
         self.model, self.kind, self.json = model, kind, as_json
         self.tasks = values.pop("tasks") or (20 if kind == "cpu" else 100)
         self.n, self.ms = values.pop("n"), values.pop("ms")
         self.workers = values.pop("workers")
+        self.connect = values.pop("connect")
+        self.addr = net.parse_addr(self.connect) if self.connect else None
         self.opts = values
 
 
@@ -142,9 +163,12 @@ def sum_squares_formula(n):
 
 
 def run_task(cli, i):
-    """Task i's value: cpu, its sum; io, 1 once the wait has passed."""
+    """Task i's value: cpu, its sum; io, 1 once the wait has passed; net, 1
+    once the server's answer came back right, else 0."""
     if cli.kind == "cpu":
         return sum_squares(cli.n + i)
+    if cli.kind == "net":
+        return net.request(cli.addr, i, cli.ms)
     time.sleep(cli.ms / 1000)
     return 1
 
@@ -201,11 +225,6 @@ class Timeline:
         except OSError as err:
             print("%s: timeline: writing %s: %s" % (model, self.path, err.strerror),
                   file=sys.stderr)
-
-
-def die_with_parent():
-    """In a child: ask for SIGKILL when the parent dies (PR_SET_PDEATHSIG)."""
-    _libc.prctl(1, 9, 0, 0, 0)
 
 
 # The report and exit status (lib/run.c).

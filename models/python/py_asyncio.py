@@ -2,7 +2,8 @@
 """py_asyncio - one event loop, one thread. Twin of the C coro model.
 
   one per task (default): asyncio.gather of T tasks. io tasks await
-    asyncio.sleep and overlap; cpu tasks compute without ever suspending,
+    asyncio.sleep and net tasks the loop's streams, and overlap; cpu tasks
+    compute without ever suspending,
     so they run back to back on the one thread (no speedup: the lesson).
   --workers W: W worker tasks take task indices from a shared counter.
 """
@@ -12,6 +13,7 @@ import sys
 import time
 
 import common
+import net
 
 
 async def task(cli, i):
@@ -20,6 +22,8 @@ async def task(cli, i):
     start = time.monotonic_ns()
     if cli.kind == "cpu":
         value = common.sum_squares(cli.n + i)
+    elif cli.kind == "net":
+        value = await net.request_async(cli.addr, i, cli.ms)
     else:
         await asyncio.sleep(cli.ms / 1000)
         value = 1
@@ -55,9 +59,12 @@ async def fan_out(cli, run, workers):
 def main():
     cli = common.parse("py_asyncio")
     workers = min(cli.workers, cli.tasks) if cli.workers else 0
+    server = net.Server(cli)
     run = common.Run(cli, workers)
     asyncio.run(fan_out(cli, run, workers))
-    return run.finish()
+    status = run.finish()
+    server.close()
+    return status
 
 
 if __name__ == "__main__":

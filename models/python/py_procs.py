@@ -16,6 +16,7 @@ import multiprocessing
 import sys
 
 import common
+import net
 
 ctx = multiprocessing.get_context("fork")
 
@@ -77,12 +78,15 @@ def main():
     cli = common.parse("py_procs")
     pool = cli.workers > 0
     want = min(cli.workers, cli.tasks) if pool else cli.tasks
+    server = net.Server(cli)         # before the results pipe: it holds no end of it
     run = common.Run(cli, want if pool else 0)
     if pool:
         pooled(cli, run, want)
     else:
         one_per_task(cli, run)
-    return run.finish()
+    status = run.finish()
+    server.close()
+    return status
 
 
 if __name__ == "__main__":
