@@ -13,7 +13,7 @@ a terminal and NO_COLOR is unset, a different fill character per worker
 otherwise. Below each section: its span (first start to last end) and the
 number of distinct workers.
 
---record BASE also writes BASE.csv (section,task,start_s,end_s,worker,cpu,
+--record BASE (with --title TEXT, the chart's title) also writes BASE.csv (section,task,start_s,end_s,worker,cpu,
 row,worker_index) and draws it with plots/gantt.gp as BASE.svg and
 BASE.png. Exit status: 0, 1 if recording failed, 2 on bad usage or input.
 """
@@ -173,8 +173,6 @@ def main(argv):
     sections = [load(s) for s in specs]
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     columns = shutil.get_terminal_size((100, 24)).columns
-    if title:
-        print(title)
     rows = draw(sections, colour, columns)
     return record(base, title, rows) if base else 0
 

@@ -1,0 +1,147 @@
+# demos.sh - the bodies of the classroom demos, sourced by scripts/demo.sh
+# (which defines say, run_tl, span, start_of, end_of, ratio, draw, has and
+# $BUILD, $PY, $scale, $div). demo_NAME DIR runs demo NAME with its files in
+# DIR and returns non-zero if a program of the suite failed.
+
+demo_await() {
+	d=$1 a=$((1000 / div)) b=$((2000 / div))
+	say "Two tasks wait $a ms and $b ms. Awaited one after another (seq), the" \
+		"second starts only when the first is done; spawned first (a thread each)" \
+		"and then gathered (joined), both wait at the same time."
+	run_tl "$d/seq.csv" "$BUILD/demos/await_gather" seq $a $b || return 1
+	run_tl "$d/spawn.csv" "$BUILD/demos/await_gather" spawn $a $b || return 1
+	set -- "one after another=thread=$d/seq.csv" "spawn, then gather=thread=$d/spawn.csv"
+	if has coro; then
+		run_tl "$d/coro.csv" "$BUILD/coro" io --tasks 2 --ms $b || return 1
+		set -- "$@" "coro: gather on the loop=thread=$d/coro.csv"
+	fi
+	draw await "$@" || return 1
+	echo
+	say "Lesson: one after another took $(span "$d/seq.csv") s, the sum of the waits:" \
+		"task 1 started at $(start_of "$d/seq.csv" 1) s, when task 0 ended" \
+		"($(end_of "$d/seq.csv" 0) s). Spawned then gathered took $(span "$d/spawn.csv") s," \
+		"the longest wait: task 1 started at $(start_of "$d/spawn.csv" 1) s, long" \
+		"before task 0 ended. Waiting costs nothing if you start every wait first."
+}
+
+demo_gather() {
+	d=$1
+	say "Three tasks spawned in the order A, B, C wait 1.5, 0.5 and 1.0 units" \
+		"(a unit is $scale s) on one asyncio loop (demos/gather_order.py). The" \
+		"'got' rows show when the caller received each result."
+	"$PY" demos/gather_order.py --scale "$scale" --out "$d" >"$d/out" || return 1
+	draw gather "asyncio.gather=thread=$d/gather.csv" \
+		"asyncio.as_completed=thread=$d/as_completed.csv" || return 1
+	echo
+	say "Lesson: gather handed back $(sed -n 's/^gather order: //p' "$d/out") - spawn" \
+		"order, all at once when the slowest was done. as_completed handed over" \
+		"$(sed -n 's/^as_completed order: //p' "$d/out") - completion order, each as" \
+		"soon as it finished. (C twin: the coroutine runtime's gather and" \
+		"as_completed, branch coro-runtime.)"
+}
+
+demo_wait_for() {
+	d=$1
+	say "wait_for gives a task of 2 units (a unit is $scale s) 1 unit; then" \
+		"asyncio.wait(FIRST_COMPLETED) waits on three tasks of 0.5, 1 and 1.5 units" \
+		"(demos/wait_for.py)."
+	"$PY" demos/wait_for.py --scale "$scale" --out "$d" >"$d/out" || return 1
+	draw wait_for "wait_for, timeout 1 unit=thread=$d/wait_for.csv" \
+		"wait(FIRST_COMPLETED)=thread=$d/first_completed.csv" || return 1
+	echo
+	say "Lesson: $(sed -n 's/^wait_for: //p' "$d/out"): on timeout wait_for" \
+		"cancels the task, which sees CancelledError where it waits and cleans up." \
+		"wait(FIRST_COMPLETED) returned with $(sed -n 's/^first_completed: //p' "$d/out");" \
+		"the pending tasks were not cancelled and kept running: they" \
+		"$(sed -n 's/^pending ones //p' "$d/out")."
+}
+
+demo_blocking() {
+	d=$1 ms=$((400 / div)) n=$((4000000 / div))
+	say "Three asyncio tasks on one loop (models/python/py_asyncio.py): first each" \
+		"awaits a sleep of $ms ms, then each computes a sum of squares of $n terms" \
+		"without ever awaiting."
+	run_tl "$d/io.csv" "$BUILD/py_asyncio" io --tasks 3 --ms $ms || return 1
+	run_tl "$d/cpu.csv" "$BUILD/py_asyncio" cpu --tasks 3 --n $n || return 1
+	set -- "py_asyncio io: awaits=thread=$d/io.csv" "py_asyncio cpu: computes=thread=$d/cpu.csv"
+	if has coro; then
+		run_tl "$d/coro.csv" "$BUILD/coro" cpu --tasks 3 --n $((n * 100)) || return 1
+		set -- "$@" "C coro cpu=thread=$d/coro.csv"
+	fi
+	draw blocking "$@" || return 1
+	echo
+	say "Lesson: the awaiting tasks overlapped: 3 waits of $ms ms took" \
+		"$(span "$d/io.csv") s. The computing tasks ran back to back on the one" \
+		"thread: task 1 started at $(start_of "$d/cpu.csv" 1) s, when task 0 ended" \
+		"($(end_of "$d/cpu.csv" 0) s), and all three took $(span "$d/cpu.csv") s. A" \
+		"coroutine only gives way at an await: while it computes, nothing else runs."
+}
+
+demo_gil() {
+	d=$1 cn=$((200000000 / div)) pn=$((1500000 / div))
+	say "Four sum-of-squares tasks, two workers, on $(nproc) CPUs. C (n = $cn):" \
+		"sequential, two threads, two processes. Python (n = $pn): sequential," \
+		"two threads under CPython's real GIL, a Pool of two processes."
+	for m in seq threads procs; do
+		run_tl "$d/$m.csv" "$BUILD/$m" cpu --tasks 4 --n $cn --workers 2 || return 1
+		run_tl "$d/py_$m.csv" "$BUILD/py_$m" cpu --tasks 4 --n $pn --workers 2 || return 1
+	done
+	set -- "C seq=thread=$d/seq.csv" "C threads=thread=$d/threads.csv" \
+		"C procs=process=$d/procs.csv"
+	gil=""
+	if has gil; then
+		run_tl "$d/gil.csv" "$BUILD/gil" cpu --tasks 4 --n $cn --workers 2 || return 1
+		set -- "$@" "C threads, emulated GIL=thread=$d/gil.csv"
+		gil=" With the emulated GIL (build/gil) C threads ran at \
+$(ratio "$(span "$d/seq.csv")" "$(span "$d/gil.csv")")x."
+	fi
+	draw gil "$@" "Python seq=thread=$d/py_seq.csv" \
+		"Python threads (GIL)=thread=$d/py_threads.csv" \
+		"Python processes=process=$d/py_procs.csv" || return 1
+	echo
+	say "Lesson, speed-up over sequential: C threads" \
+		"$(ratio "$(span "$d/seq.csv")" "$(span "$d/threads.csv")")x, C processes" \
+		"$(ratio "$(span "$d/seq.csv")" "$(span "$d/procs.csv")")x; Python threads" \
+		"$(ratio "$(span "$d/py_seq.csv")" "$(span "$d/py_threads.csv")")x (their bars" \
+		"overlap but each task takes twice as long: only the thread holding the GIL" \
+		"computes), Python processes" \
+		"$(ratio "$(span "$d/py_seq.csv")" "$(span "$d/py_procs.csv")")x.$gil"
+}
+
+demo_bot() {
+	d=$1
+	say "A bot's heartbeat should tick every 10 ms on an asyncio loop while a CPU" \
+		"job of about $scale s runs inline, on a thread (asyncio.to_thread, under the" \
+		"GIL) and in a process (demos/freezing_bot.py)."
+	"$PY" demos/freezing_bot.py --scale "$scale" --out "$d" >"$d/out" || return 1
+	draw bot "job inline=thread=$d/inline.csv" "job on a thread=thread=$d/thread.csv" \
+		"job in a process=process=$d/process.csv" || return 1
+	echo
+	sed 's/^/  /' "$d/out"
+	if has bench/heartbeat; then
+		echo "  the C twin, build/bench/heartbeat --scale smoke:"
+		"$BUILD/bench/heartbeat" --scale smoke | sed 's/^/    /' || return 1
+	fi
+	say "Lesson: inline, the loop cannot tick until the job returns: the heartbeat" \
+		"froze for $(sed -n 's/^inline:.*lag_max_ms \([0-9.]*\).*/\1/p' "$d/out") ms." \
+		"On a thread it ticks, but late (max" \
+		"$(sed -n 's/^thread:.*lag_max_ms \([0-9.]*\).*/\1/p' "$d/out") ms): the loop" \
+		"waits for the GIL up to a switch interval (5 ms) each time. In a process it" \
+		"kept time (max $(sed -n 's/^process:.*lag_max_ms \([0-9.]*\).*/\1/p' "$d/out") ms)."
+}
+
+demo_switch() {
+	d=$1
+	if ! has bench/lat_switch; then
+		say "build/bench/lat_switch is not built here (branch microbench): skipped."
+		return 0
+	fi
+	say "build/bench/lat_switch --scale smoke ping-pongs two parties and times a" \
+		"switch, in ns: a coroutine switch in one thread, threads and processes" \
+		"handing over through a futex, both pinned to one CPU and unpinned."
+	"$BUILD/bench/lat_switch" --scale smoke >"$d/lat.csv" 2>"$d/lat.err" || {
+		cat "$d/lat.err" >&2
+		return 1
+	}
+	"$PY" scripts/switch_bars.py "$d/lat.csv" || return 1
+}
