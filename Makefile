@@ -21,9 +21,12 @@
 # $(BUILD)/bench/X, every tests/unit/X.c becomes $(BUILD)/tests/X (cmocka) and
 # every tests/helpers/X.c $(BUILD)/tests/helpers/X, every demos/X.c
 # $(BUILD)/demos/X; all but the helpers link against the shared code in lib/
-# (libcm.a). When python3 is present, every models/python/py_X.py gets a
-# two-line sh wrapper $(BUILD)/py_X, so the Python reference models run like
-# the C ones.
+# (libcm.a). Bench programs also link their own assembly, bench/*_<arch>.S
+# (libbench.a: each takes what it uses), and bench/true_prog.c becomes
+# $(BUILD)/bench/true_prog, a static do-nothing program for bench/cost_create
+# to posix_spawn (built without sanitizers). When python3 is present, every
+# models/python/py_X.py gets a two-line sh wrapper $(BUILD)/py_X, so the
+# Python reference models run like the C ones.
 
 BUILD  ?= build
 SAN    ?=
@@ -41,12 +44,16 @@ else ifneq ($(SAN),)
 $(error SAN must be asan or tsan, not '$(SAN)')
 endif
 
+ARCH      := $(shell uname -m)
 LIB_SRC   := $(wildcard lib/*.c)
-LIB_ASM   := $(wildcard lib/*_$(shell uname -m).S)
+LIB_ASM   := $(wildcard lib/*_$(ARCH).S)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(LIB_ASM:%.S=$(BUILD)/obj/%.o)
 MODELS    := $(patsubst models/%.c,$(BUILD)/%,$(wildcard models/*.c))
 TOOLS     := $(patsubst tools/%.c,$(BUILD)/%,$(wildcard tools/*.c))
-BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+BENCH_ASM := $(wildcard bench/*_$(ARCH).S)
+BENCH_OBJ := $(BENCH_ASM:%.S=$(BUILD)/obj/%.o)
+BENCH_AUX := $(BUILD)/bench/true_prog
+BENCHES   := $(filter-out $(BENCH_AUX),$(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c)))
 UNITTESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
 HELPERS   := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(wildcard tests/helpers/*.c))
 DEMOS     := $(patsubst demos/%.c,$(BUILD)/demos/%,$(wildcard demos/*.c))
@@ -56,7 +63,7 @@ PYMODELS  := $(if $(PYTHON),$(patsubst models/python/%.py,$(BUILD)/%,$(wildcard 
 
 .PHONY: all test check bench demo clean
 .SECONDARY:
-all: $(MODELS) $(TOOLS) $(BENCHES) $(UNITTESTS) $(HELPERS) $(DEMOS) $(PYMODELS)
+all: $(MODELS) $(TOOLS) $(BENCHES) $(BENCH_AUX) $(UNITTESTS) $(HELPERS) $(DEMOS) $(PYMODELS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -76,7 +83,15 @@ $(BUILD)/%: $(BUILD)/obj/models/%.o $(BUILD)/libcm.a
 $(TOOLS): $(BUILD)/%: $(BUILD)/obj/tools/%.o $(BUILD)/libcm.a
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/libcm.a
+$(BUILD)/libbench.a: $(BENCH_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/bench/true_prog: bench/true_prog.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -static $< -o $@
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/libbench.a $(BUILD)/libcm.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

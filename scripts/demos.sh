@@ -138,7 +138,7 @@ demo_switch() {
 	fi
 	say "build/bench/lat_switch --scale smoke ping-pongs two parties and times a" \
 		"switch, in ns: a coroutine switch in one thread, threads and processes" \
-		"handing over through a futex, both pinned to one CPU and unpinned."
+		"handing over through a futex, pinned to one CPU and to two CPUs."
 	"$BUILD/bench/lat_switch" --scale smoke >"$d/lat.csv" 2>"$d/lat.err" || {
 		cat "$d/lat.err" >&2
 		return 1
