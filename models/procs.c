@@ -154,6 +154,8 @@ int main(int argc, char **argv)
 	case CLI_BAD: return 2;
 	case CLI_RUN: break;
 	}
+	if ((err = netserver_open(&cli, &server)) != 0)
+		return err;
 	long tasks = cli.wl.tasks;
 	bool pool = cli.workers > 0;
 	long want = pool ? (cli.workers < tasks ? cli.workers : tasks) : tasks;
@@ -169,12 +171,10 @@ int main(int argc, char **argv)
 	}
 	if (!pid || !seen || (pool && !next)) {
 		fprintf(stderr, "procs: allocating for %ld tasks: out of memory\n", tasks);
+		netserver_close(&server);
 		return 3;
 	}
 	cli.workers = pool ? want : 0;
-	/* Before the results pipe exists, so the server holds no end of it. */
-	if ((err = netserver_open(&cli, &server)) != 0)
-		return err;
 	run_begin(&run, &cli);
 	tl_begin(tasks);
 	if (pipe2(fd, O_CLOEXEC) != 0) {

@@ -125,6 +125,8 @@ int main(int argc, char **argv)
 	case CLI_BAD: return 2;
 	case CLI_RUN: break;
 	}
+	if ((err = netserver_open(&cli, &server)) != 0)
+		return err;
 	long tasks = cli.wl.tasks;
 	bool pool = cli.workers > 0;
 	long want = pool ? (cli.workers < tasks ? cli.workers : tasks) : tasks;
@@ -135,11 +137,10 @@ int main(int argc, char **argv)
 	struct one_task *slots = pool ? NULL : calloc((size_t)tasks, sizeof *slots);
 	if (!s.value || !s.done || !tid || (!pool && !slots)) {
 		fprintf(stderr, "threads: calloc for %ld tasks: out of memory\n", tasks);
+		netserver_close(&server);
 		return 3;
 	}
 	cli.workers = pool ? want : 0;
-	if ((err = netserver_open(&cli, &server)) != 0)
-		return err;
 	run_begin(&run, &cli);
 	tl_begin(tasks);
 

@@ -47,7 +47,7 @@ static int parse(int argc, char **argv, struct sockaddr_in *addr, long long *ms)
 	memset(addr, 0, sizeof *addr);
 	addr->sin_family = AF_INET;
 	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) {
 		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
@@ -67,7 +67,6 @@ static int parse(int argc, char **argv, struct sockaddr_in *addr, long long *ms)
 			fprintf(stderr, "slowserver: %s: unknown option (try --help)\n", opt);
 			return 2;
 		}
-		i++;
 	}
 	addr->sin_port = htons((uint16_t)port);
 	return 0;

@@ -71,3 +71,13 @@ limited() {
 	[[ "$stderr" =~ threads:\ started\ [0-9]+\ of\ 40000\ tasks ]]
 	[ "$(json_field leaked_fds)" = 0 ]
 }
+
+@test "gil: pthread_create failing stops at k of T, joins, exits 3" {
+	[ "$FLAVOUR" != tsan ] || skip "TSan caps live threads itself"
+	limited gil io --tasks 200 --ms 300 --json
+	[ "$status" -eq 3 ]
+	[[ "$stderr" =~ gil:\ started\ [0-9]+\ of\ 200\ tasks:\ Resource\ temporarily\ unavailable ]]
+	[[ "$stderr" == *"stray children: 0"* ]]
+	started=$(printf '%s\n' "$stderr" | sed -n 's/.*started \([0-9]*\) of.*/\1/p')
+	[ "$(json_field completed)" = "$started" ]
+}

@@ -1,0 +1,182 @@
+/*
+ * gil_scaling - what a global lock does to CPU-bound threads.
+ *
+ *   build/bench/gil_scaling [--scale smoke|quick|full]
+ *
+ * The sum-of-squares list (task i sums k*k for 0 <= k < N + i, T tasks) on
+ * 1, 2, 4 and 8 workers, five ways: seq (one plain loop, the baseline),
+ * threads with no lock, threads under the new GIL (CPython 3.2+, 5 ms switch
+ * interval), threads under the old GIL (Python 2, release every 100 ticks)
+ * and fork()ed worker processes. Every run verifies its exact total.
+ *
+ *   smoke: T = 20, N = 1,000,000,  3 repetitions (a few seconds)
+ *   quick: T = 20, N = 10,000,000, 5 repetitions (about 0.12 s a run here)
+ *   full:  T = 20, N = 40,000,000, 7 repetitions (about 0.5 s a run here)
+ *
+ * Repetitions are interleaved (every case once, then again) so that a noisy
+ * moment on a shared machine hits every case alike; one untimed seq run
+ * warms up first. CSV: model,workers,median_s,min_s,max_s,speedup with
+ * speedup = seq's median / this median, both from this run.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "gil.h"
+#include "gil_pool.h"
+#include "measure.h"
+#include "scale.h"
+
+enum model { SEQ, THREADS, GIL_NEW_T, GIL_OLD_T, PROCS, NMODELS };
+static const char *const model_names[] = { "seq", "threads", "gil_new", "gil_old", "procs" };
+static const long worker_counts[] = { 1, 2, 4, 8 };
+#define NWORKERS 4
+#define MAX_REPS 7
+
+/* Where the workers put their values; shared memory, so children can too. */
+struct slots {
+	u128 *value;
+	bool *done;
+	atomic_long *next;
+	size_t bytes;
+};
+
+static void die(const char *call, int err)
+{
+	fprintf(stderr, "gil_scaling: %s: %s\n", call, strerror(err));
+	exit(3);
+}
+
+static void slots_map(struct slots *s, long tasks)
+{
+	s->bytes = (size_t)tasks * (sizeof *s->value + sizeof *s->done) + sizeof *s->next;
+	void *m = mmap(NULL, s->bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		die("mmap", errno);
+	s->value = m;  /* u128 first: mmap's page alignment suits it */
+	s->done = (bool *)(s->value + tasks);
+	s->next = (atomic_long *)(((uintptr_t)(s->done + tasks) + 7) & ~(uintptr_t)7);
+	s->bytes += 8;
+}
+
+/* Worker processes taking task indices from the shared counter. */
+static void run_procs(const struct wl_params *wl, long workers, struct slots *s)
+{
+	pid_t parent = getpid(), pid[8];
+
+	for (long k = 0; k < workers; k++) {
+		pid[k] = fork();
+		if (pid[k] < 0)
+			die("fork", errno);
+		if (pid[k] == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != parent)
+				_exit(1);
+			for (long i; (i = atomic_fetch_add(s->next, 1)) < wl->tasks;) {
+				s->value[i] = wl_run_task(wl, i);
+				s->done[i] = true;
+			}
+			_exit(0);
+		}
+	}
+	for (long k = 0; k < workers; k++) {
+		int st;
+		while (waitpid(pid[k], &st, 0) < 0 && errno == EINTR)
+			;
+	}
+}
+
+/* Threads under a lock of the given mode (GIL_NONE: plain threads). */
+static void run_threads(const struct wl_params *wl, long workers, enum gil_mode mode,
+			struct slots *s)
+{
+	struct gil g;
+	int err = gil_init(&g, mode, 5000, 100);
+
+	if (err != 0)
+		die("gil_init", err);
+	struct gil_pool p = { .gil = &g, .wl = wl, .workers = workers,
+			      .value = s->value, .done = s->done };
+	if ((err = gil_pool_run(&p)) != 0)
+		die("pthread_create", err);
+	gil_destroy(&g);
+}
+
+/* One timed run of model m on `workers`; exits 1 unless the total is exact. */
+static double run_once(enum model m, long workers, const struct wl_params *wl, u128 want)
+{
+	struct slots s;
+	slots_map(&s, wl->tasks);
+	uint64_t t0 = now_ns();
+
+	switch (m) {
+	case SEQ:
+		for (long i = 0; i < wl->tasks; i++) {
+			s.value[i] = wl_run_task(wl, i);
+			s.done[i] = true;
+		}
+		break;
+	case THREADS: run_threads(wl, workers, GIL_NONE, &s); break;
+	case GIL_NEW_T: run_threads(wl, workers, GIL_NEW, &s); break;
+	case GIL_OLD_T: run_threads(wl, workers, GIL_OLD, &s); break;
+	case PROCS: run_procs(wl, workers, &s); break;
+	case NMODELS: break;
+	}
+	double secs = (double)(now_ns() - t0) / 1e9;
+	u128 total = 0;
+	for (long i = 0; i < wl->tasks; i++)
+		total += s.done[i] ? s.value[i] : 0;
+	munmap(s.value, s.bytes);
+	if (total != want) {
+		char got[40], exp[40];
+		fprintf(stderr, "gil_scaling: %s on %ld workers: total %s, expected %s\n",
+			model_names[m], workers, wl_u128_str(total, got), wl_u128_str(want, exp));
+		exit(1);
+	}
+	return secs;
+}
+
+int main(int argc, char **argv)
+{
+	enum scale scale;
+
+	switch (scale_parse(argc, argv, "gil_scaling",
+			    "usage: gil_scaling [--scale smoke|quick|full]\n\n"
+			    "CPU scaling of seq, threads, threads under the new and old GIL, and\n"
+			    "processes on 1, 2, 4 and 8 workers.", &scale)) {
+	case CLI_DONE: return 0;
+	case CLI_BAD: return 2;
+	case CLI_RUN: break;
+	}
+	static const uint64_t sizes[] = { 1000000, 10000000, 40000000 };
+	static const int reps_for[] = { 3, 5, 7 };
+	struct wl_params wl = { .kind = WL_CPU, .tasks = 20, .n = sizes[scale] };
+	int reps = reps_for[scale];
+	u128 want = wl_expected_total(&wl);
+	double t[NMODELS][NWORKERS][MAX_REPS];
+
+	run_once(SEQ, 1, &wl, want);
+	for (int r = 0; r < reps; r++)
+		for (int m = 0; m < NMODELS; m++)
+			for (int w = 0; w < (m == SEQ ? 1 : NWORKERS); w++)
+				t[m][w][r] = run_once((enum model)m, worker_counts[w], &wl, want);
+
+	struct summary seq, s;
+	summarize(t[SEQ][0], (size_t)reps, &seq);
+	printf("model,workers,median_s,min_s,max_s,speedup\n");
+	for (int m = 0; m < NMODELS; m++)
+		for (int w = 0; w < (m == SEQ ? 1 : NWORKERS); w++) {
+			summarize(t[m][w], (size_t)reps, &s);
+			printf("%s,%ld,%.6f,%.6f,%.6f,%.3f\n", model_names[m], worker_counts[w],
+			       s.median, s.min, s.max, seq.median / s.median);
+		}
+	return 0;
+}

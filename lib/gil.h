@@ -1,0 +1,126 @@
+/*
+ * gil.h - a global interpreter lock that behaves like CPython's, so that C
+ * threads can be made to contend the way Python threads do.
+ *
+ * Three modes:
+ *
+ *   new  (CPython 3.2+, Python/ceval_gil.c): a mutex and a condition
+ *        variable guard a "locked" flag. A thread that wants the lock waits
+ *        at most one switch interval at a time; if the lock is still held and
+ *        has not changed hands meanwhile, it sets a drop request. The holder
+ *        looks at the request at each check point (one relaxed atomic load)
+ *        and drops the lock; with forced switching the dropper then waits
+ *        until another thread has taken it, so it cannot take it straight back.
+ *   old  (Python 2): the holder releases and re-takes the lock every K check
+ *        points ("ticks"); no drop request, no forced switch. The releasing
+ *        thread usually wins the race to re-take it, which is why two
+ *        CPU-bound threads on two cores ran slower than one.
+ *   none: no lock at all (threads in a language without a GIL).
+ *
+ * A thread's life under the lock, as a Python thread's:
+ *
+ *   struct gil_thread t;
+ *   gil_thread_init(&t, &gil);
+ *   gil_take(&t);                       start of the thread
+ *   ... sum = gil_sum_squares(&t, lo, hi);   CPU work with check points
+ *   ... gil_drop(&t); block(); gil_take(&t);  a blocking call (time.sleep)
+ *   gil_drop(&t);                       end of the thread
+ *
+ * A check point comes every GIL_TICK_ITERS iterations of the cpu kernel
+ * (wl_sum_squares_range); that chunk plays the part of a bytecode tick.
+ * At about 0.6 ns an iteration on the development machine a chunk of 4096
+ * lasts about 2.5 us, so the holder notices a drop request within a few
+ * microseconds, as CPython notices it within a few bytecodes.
+ */
+#ifndef CM_GIL_H
+#define CM_GIL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "workload.h"
+
+#define GIL_TICK_ITERS 4096
+
+/* Order matches gil_mode_names, so a cli_extra choice index is a mode. */
+enum gil_mode { GIL_NEW, GIL_OLD, GIL_NONE };
+
+/* "new", "old", "none", NULL-terminated. */
+extern const char *const gil_mode_names[];
+
+struct gil_thread;
+
+struct gil {
+	enum gil_mode mode;
+	uint64_t interval_ns;          /* new: how long a waiter waits before asking */
+	long ticks;                    /* old: check points between releases */
+
+	pthread_mutex_t mutex;         /* guards locked and switch_number */
+	pthread_cond_t cond;           /* signalled when the lock is dropped */
+	bool locked;
+	unsigned long switch_number;   /* times the lock changed hands */
+
+	pthread_mutex_t switch_mutex;  /* forced switching: guards the hand-over */
+	pthread_cond_t switch_cond;    /* signalled when a thread takes the lock */
+	_Atomic(struct gil_thread *) last_holder;
+
+	atomic_bool drop_request;      /* the eval breaker the holder polls */
+	atomic_ulong forced_drops;     /* drops caused by a drop request */
+};
+
+/* One thread's view of the lock; only its own thread touches it. */
+struct gil_thread {
+	struct gil *gil;
+	long ticks_left;               /* old: check points until the next release */
+	uint64_t wait_ns;              /* total time spent waiting in gil_take */
+	unsigned long takes;           /* how often it took the lock */
+};
+
+struct gil_stats {
+	unsigned long handoffs;        /* the lock passed to a different thread */
+	unsigned long forced_drops;    /* a holder dropped because it was asked */
+};
+
+/*
+ * Set up the lock, not held. interval_us (new) and ticks (old) must be >= 1.
+ * Returns 0 or the errno value of the pthread call that failed.
+ */
+int gil_init(struct gil *g, enum gil_mode mode, long interval_us, long ticks);
+void gil_destroy(struct gil *g);
+
+void gil_thread_init(struct gil_thread *t, struct gil *g);
+
+/* Block until the calling thread holds the lock (no-op in mode none). */
+void gil_take(struct gil_thread *t);
+
+/*
+ * Release the lock the calling thread holds. Under the new lock, if a drop
+ * was requested, wait until another thread has taken it (forced switching).
+ */
+void gil_drop(struct gil_thread *t);
+
+/* Drop and take again: what a check point does when it must give way. */
+void gil_yield(struct gil_thread *t);
+
+/* A check point: cheap unless the lock has to change hands. */
+static inline void gil_check(struct gil_thread *t)
+{
+	struct gil *g = t->gil;
+
+	if (g->mode == GIL_NEW) {
+		if (atomic_load_explicit(&g->drop_request, memory_order_relaxed))
+			gil_yield(t);
+	} else if (g->mode == GIL_OLD && --t->ticks_left <= 0) {
+		gil_yield(t);
+	}
+}
+
+/* wl_sum_squares_range(lo, hi) in chunks with a check point after each. */
+u128 gil_sum_squares(struct gil_thread *t, uint64_t lo, uint64_t hi);
+
+/* Counters so far (safe to call while threads run). */
+void gil_stats(struct gil *g, struct gil_stats *out);
+
+#endif

@@ -1,0 +1,120 @@
+/*
+ * gil - POSIX threads that must hold a CPython-style global lock to run
+ * (lib/gil.h), the C twin of Python threads:
+ *
+ *   build/gil cpu|io|net [--tasks T] [--n N] [--ms D] [--workers W]
+ *             [--connect HOST:PORT] [--json]
+ *             [--gil new|old|none] [--switch-interval-us U] [--ticks K]
+ *
+ * Threads are started as in models/threads.c: one per task, or a pool of W
+ * taking task indices from a shared counter (lib/gil_pool.c). Each thread
+ * takes the lock when it starts and drops it when it ends, as a Python
+ * thread does.
+ *
+ *   cpu: the kernel runs in chunks of GIL_TICK_ITERS iterations with a check
+ *        point after each, so the holder gives way when it must.
+ *   io, net: a blocking call (a wait, a request's socket round trip to the
+ *        slow server): the lock is dropped around it and taken back after,
+ *        as time.sleep and socket calls do in CPython. net starts a private
+ *        server unless --connect names one (lib/netserver.h); each request
+ *        opens its own socket, so running out of descriptors shows as failed
+ *        requests (exit 1), not as a shortfall.
+ *
+ * If pthread_create fails, no more threads are started, the started ones
+ * finish and are joined, and the run exits with status 3.
+ *
+ * --gil new (default) is CPython 3.2+'s lock with --switch-interval-us U
+ * (default 5000, sys.getswitchinterval() = 0.005); old is Python 2's, which
+ * releases and re-takes the lock every --ticks K check points (default 100,
+ * sys.setcheckinterval's default); none runs with no lock.
+ *
+ * JSON adds: gil, switch_interval_us, ticks, tick_iters, handoffs (the lock
+ * changed hands), forced_drops (a holder dropped because a waiter asked),
+ * wait_s (time all threads spent waiting for the lock), wait_max_s (the
+ * longest total of one thread) and takes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "gil.h"
+#include "gil_pool.h"
+#include "netserver.h"
+#include "run.h"
+
+/* The lock's counters and the threads' waiting, as JSON extras. */
+static void report_lock(struct run *run, struct gil *g, const struct gil_pool *p,
+			long long interval_us, long long ticks)
+{
+	struct gil_stats st;
+
+	gil_stats(g, &st);
+	run_extra_str(run, "gil", gil_mode_names[g->mode]);
+	run_extra_int(run, "switch_interval_us", interval_us);
+	run_extra_int(run, "ticks", ticks);
+	run_extra_int(run, "tick_iters", GIL_TICK_ITERS);
+	run_extra_int(run, "handoffs", (long long)st.handoffs);
+	run_extra_int(run, "forced_drops", (long long)st.forced_drops);
+	run_extra_num(run, "wait_s", (double)p->wait_ns / 1e9);
+	run_extra_num(run, "wait_max_s", (double)p->wait_max_ns / 1e9);
+	run_extra_int(run, "takes", (long long)p->takes);
+}
+
+int main(int argc, char **argv)
+{
+	long long mode = GIL_NEW, interval_us = 5000, ticks = 100;
+	const struct cli_extra extras[] = {
+		{ "gil", "new (CPython 3.2+, default), old (Python 2) or none",
+		  0, 0, gil_mode_names, &mode },
+		{ "switch-interval-us", "new lock: switch interval in us, 1..10000000 (default 5000)",
+		  1, 10000000, NULL, &interval_us },
+		{ "ticks", "old lock: check points between releases, 1..1000000 (default 100)",
+		  1, 1000000, NULL, &ticks },
+		{ NULL, NULL, 0, 0, NULL, NULL },
+	};
+	struct cli cli;
+	struct run run;
+	struct gil g;
+	struct netserver server;
+	int err;
+
+	switch (cli_parse(argc, argv, "gil", extras, &cli)) {
+	case CLI_DONE: return 0;
+	case CLI_BAD: return 2;
+	case CLI_RUN: break;
+	}
+	if ((err = gil_init(&g, (enum gil_mode)mode, (long)interval_us, (long)ticks)) != 0) {
+		fprintf(stderr, "gil: gil_init: %s\n", strerror(err));
+		return 3;
+	}
+	long tasks = cli.wl.tasks;
+	struct gil_pool p = { .gil = &g, .wl = &cli.wl, .workers = cli.workers };
+	p.value = calloc((size_t)tasks, sizeof *p.value);
+	p.done = calloc((size_t)tasks, sizeof *p.done);
+	if (!p.value || !p.done) {
+		fprintf(stderr, "gil: calloc for %ld tasks: out of memory\n", tasks);
+		return 3;
+	}
+	if (cli.workers > 0 && cli.workers > tasks)
+		cli.workers = tasks;
+	if ((err = netserver_open(&cli, &server)) != 0)
+		return err;
+	run_begin(&run, &cli);
+
+	err = gil_pool_run(&p);
+	if (err != 0)
+		run_shortfall(&run, cli.workers > 0 ? "workers" : "tasks", p.started,
+			      p.wanted, err);
+	for (long i = 0; i < tasks; i++)
+		if (p.done[i])
+			run_task_done(&run, i, p.value[i]);
+	report_lock(&run, &g, &p, interval_us, ticks);
+
+	int status = run_finish(&run);
+	netserver_close(&server);
+	gil_destroy(&g);
+	free(p.value);
+	free(p.done);
+	return status;
+}

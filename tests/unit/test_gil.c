@@ -1,0 +1,254 @@
+/*
+ * Unit tests for lib/gil.c: the lock's invariants under stress (one holder
+ * at a time, every waiter served, a waiter served within a few switch
+ * intervals under the new lock) and the chunked kernel's exactness.
+ * Timing bounds are generous: the machine is shared and TSan is slow.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <cmocka.h>
+
+#include "gil.h"
+#include "measure.h"
+
+#define STRESS_THREADS 4
+
+struct stress {
+	struct gil *gil;
+	_Atomic(struct gil_thread *) owner;   /* who claims to hold the lock */
+	atomic_long violations;
+	atomic_long served;                   /* threads that got the lock once */
+	atomic_bool holding;                  /* the hog has taken the lock */
+};
+
+struct worker {
+	pthread_t tid;
+	struct stress *s;
+	struct gil_thread t;
+	long rounds;
+};
+
+/* Claim the lock in the owner slot; another claimant there is a violation. */
+static void claim(struct stress *s, struct gil_thread *me)
+{
+	struct gil_thread *none = NULL;
+
+	if (!atomic_compare_exchange_strong(&s->owner, &none, me))
+		atomic_fetch_add(&s->violations, 1);
+}
+
+static void unclaim(struct stress *s, struct gil_thread *me)
+{
+	struct gil_thread *was = me;
+
+	if (!atomic_compare_exchange_strong(&s->owner, &was, NULL))
+		atomic_fetch_add(&s->violations, 1);
+}
+
+/* Work between check points; sometimes a blocking call, as io does. */
+static void *stress_main(void *arg)
+{
+	struct worker *w = arg;
+
+	gil_take(&w->t);
+	for (long r = 0; r < w->rounds; r++) {
+		claim(w->s, &w->t);
+		sink_u64((uint64_t)wl_sum_squares_range(0, 2000));
+		unclaim(w->s, &w->t);
+		if (r % 50 == 0) {
+			gil_drop(&w->t);
+			gil_take(&w->t);
+		} else {
+			gil_check(&w->t);
+		}
+	}
+	gil_drop(&w->t);
+	return NULL;
+}
+
+static void stress(enum gil_mode mode, struct gil_stats *st)
+{
+	struct gil g;
+	struct stress s = { .gil = &g };
+	struct worker w[STRESS_THREADS];
+
+	assert_int_equal(gil_init(&g, mode, 50, 3), 0);
+	for (int k = 0; k < STRESS_THREADS; k++) {
+		w[k] = (struct worker){ .s = &s, .rounds = 3000 };
+		gil_thread_init(&w[k].t, &g);
+		assert_int_equal(pthread_create(&w[k].tid, NULL, stress_main, &w[k]), 0);
+	}
+	for (int k = 0; k < STRESS_THREADS; k++)
+		pthread_join(w[k].tid, NULL);
+	assert_int_equal(atomic_load(&s.violations), 0);
+	assert_null(atomic_load(&s.owner));
+	gil_stats(&g, st);
+	gil_destroy(&g);
+}
+
+static void test_one_holder_new(void **state)
+{
+	struct gil_stats st;
+	(void)state;
+	stress(GIL_NEW, &st);
+	assert_true(st.handoffs > 0);
+}
+
+static void test_one_holder_old(void **state)
+{
+	struct gil_stats st;
+	(void)state;
+	stress(GIL_OLD, &st);
+	assert_true(st.handoffs > 0);
+	assert_int_equal(st.forced_drops, 0);   /* the old lock never asks */
+}
+
+/* A holder that computes with check points until every waiter was served. */
+static void *hog_main(void *arg)
+{
+	struct worker *w = arg;
+	uint64_t give_up = now_ns() + 20 * 1000000000ull;
+
+	gil_take(&w->t);
+	atomic_store(&w->s->holding, true);
+	while (atomic_load(&w->s->served) < STRESS_THREADS && now_ns() < give_up)
+		sink_u64((uint64_t)gil_sum_squares(&w->t, 0, 100000));
+	gil_drop(&w->t);
+	return NULL;
+}
+
+static void *waiter_main(void *arg)
+{
+	struct worker *w = arg;
+
+	gil_take(&w->t);
+	atomic_fetch_add(&w->s->served, 1);
+	gil_drop(&w->t);
+	return NULL;
+}
+
+/* Every waiter gets the lock from a holder that never blocks on its own. */
+static void served(enum gil_mode mode)
+{
+	struct gil g;
+	struct stress s = { .gil = &g };
+	struct worker hog = { .s = &s }, w[STRESS_THREADS];
+
+	assert_int_equal(gil_init(&g, mode, 1000, 1), 0);
+	gil_thread_init(&hog.t, &g);
+	assert_int_equal(pthread_create(&hog.tid, NULL, hog_main, &hog), 0);
+	for (int k = 0; k < STRESS_THREADS; k++) {
+		w[k] = (struct worker){ .s = &s };
+		gil_thread_init(&w[k].t, &g);
+		assert_int_equal(pthread_create(&w[k].tid, NULL, waiter_main, &w[k]), 0);
+	}
+	for (int k = 0; k < STRESS_THREADS; k++)
+		pthread_join(w[k].tid, NULL);
+	pthread_join(hog.tid, NULL);
+	assert_int_equal(atomic_load(&s.served), STRESS_THREADS);
+	gil_destroy(&g);
+}
+
+static void test_every_waiter_served_new(void **state)
+{
+	(void)state;
+	served(GIL_NEW);
+}
+
+static void test_every_waiter_served_old(void **state)
+{
+	(void)state;
+	served(GIL_OLD);
+}
+
+/*
+ * Under the new lock a waiter asks after one interval and the holder drops
+ * at its next check point: each take costs about one interval. Allow 20.
+ */
+static void test_waiter_within_intervals(void **state)
+{
+	const long interval_us = 5000;
+	struct gil g;
+	struct stress s = { .gil = &g };
+	struct worker hog = { .s = &s };
+	struct gil_thread me;
+	(void)state;
+
+	assert_int_equal(gil_init(&g, GIL_NEW, interval_us, 1), 0);
+	gil_thread_init(&hog.t, &g);
+	gil_thread_init(&me, &g);
+	assert_int_equal(pthread_create(&hog.tid, NULL, hog_main, &hog), 0);
+	while (!atomic_load(&s.holding))
+		wl_sleep_ms(1);
+	for (int k = 0; k < 5; k++) {
+		wl_sleep_ms(2);   /* let the hog hold it */
+		uint64_t t0 = now_ns();
+		gil_take(&me);
+		uint64_t waited_us = (now_ns() - t0) / 1000;
+		gil_drop(&me);
+		assert_in_range(waited_us, 0, 20 * interval_us);
+	}
+	atomic_store(&s.served, STRESS_THREADS);   /* release the hog */
+	pthread_join(hog.tid, NULL);
+	struct gil_stats st;
+	gil_stats(&g, &st);
+	assert_true(st.forced_drops > 0);
+	gil_destroy(&g);
+}
+
+static void test_none_is_free(void **state)
+{
+	struct gil g;
+	struct gil_thread a, b;
+	struct gil_stats st;
+	(void)state;
+
+	assert_int_equal(gil_init(&g, GIL_NONE, 5000, 100), 0);
+	gil_thread_init(&a, &g);
+	gil_thread_init(&b, &g);
+	gil_take(&a);
+	gil_take(&b);   /* would block forever under a real lock */
+	gil_drop(&b);
+	gil_drop(&a);
+	gil_stats(&g, &st);
+	assert_int_equal(st.handoffs, 0);
+	assert_int_equal(a.takes + b.takes, 0);
+	gil_destroy(&g);
+}
+
+static void test_chunked_sum_exact(void **state)
+{
+	const uint64_t n[] = { 0, 1, 2, GIL_TICK_ITERS - 1, GIL_TICK_ITERS, GIL_TICK_ITERS + 1,
+			       3 * GIL_TICK_ITERS + 17, 1000003 };
+	struct gil g;
+	struct gil_thread t;
+	(void)state;
+
+	assert_int_equal(gil_init(&g, GIL_OLD, 5000, 2), 0);
+	gil_thread_init(&t, &g);
+	gil_take(&t);
+	for (size_t i = 0; i < sizeof n / sizeof n[0]; i++)
+		assert_true(gil_sum_squares(&t, 0, n[i]) == wl_sum_squares_formula(n[i]));
+	assert_true(gil_sum_squares(&t, 5, 10) == wl_sum_squares_range(5, 10));
+	gil_drop(&t);
+	assert_true(t.takes > 1);   /* the old lock released and re-took it */
+	gil_destroy(&g);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_one_holder_new),
+		cmocka_unit_test(test_one_holder_old),
+		cmocka_unit_test(test_every_waiter_served_new),
+		cmocka_unit_test(test_every_waiter_served_old),
+		cmocka_unit_test(test_waiter_within_intervals),
+		cmocka_unit_test(test_none_is_free),
+		cmocka_unit_test(test_chunked_sum_exact),
+	};
+	return cmocka_run_group_tests_name("gil", tests, NULL, NULL);
+}
