@@ -42,6 +42,7 @@
 #include "gil_pool.h"
 #include "netserver.h"
 #include "run.h"
+#include "timeline.h"
 
 /* The lock's counters and the threads' waiting, as JSON extras. */
 static void report_lock(struct run *run, struct gil *g, const struct gil_pool *p,
@@ -101,6 +102,7 @@ int main(int argc, char **argv)
 	if ((err = netserver_open(&cli, &server)) != 0)
 		return err;
 	run_begin(&run, &cli);
+	tl_begin(tasks);
 
 	err = gil_pool_run(&p);
 	if (err != 0)
@@ -110,6 +112,7 @@ int main(int argc, char **argv)
 		if (p.done[i])
 			run_task_done(&run, i, p.value[i]);
 	report_lock(&run, &g, &p, interval_us, ticks);
+	tl_finish(cli.model);
 
 	int status = run_finish(&run);
 	netserver_close(&server);
