@@ -11,10 +11,12 @@ killed. Exit status: 2 bad usage, 3 cannot listen.
 """
 import asyncio
 import ctypes
+import errno
 import socket
 import sys
 
 LINE_MAX = 48
+EXHAUSTED = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
 
 
 def listen(host, port):
@@ -35,25 +37,58 @@ def die_with_parent():
     ctypes.CDLL(None).prctl(1, 9, 0, 0, 0)
 
 
-async def serve(sock, ms):
-    """Answer every connection on sock after ms milliseconds, forever."""
-    async def one(reader, writer):
-        try:
-            line = await reader.readline()
-            parts = line.split()
-            if (line.endswith(b"\n") and len(line) < LINE_MAX and len(parts) == 2
-                    and parts[0] == b"task" and parts[1].isdigit()):
-                await asyncio.sleep(ms / 1000)
-                writer.write(b"done %d %d\n" % (int(parts[1]), ms))
-                await writer.drain()
-        except OSError:
-            pass                        # the client went away: nothing to answer
-        finally:
-            writer.close()
+def task_index(line):
+    """The task index in a request line "task <i>\\n", or None."""
+    parts = line.split()
+    if (line.endswith(b"\n") and len(parts) == 2 and parts[0] == b"task"
+            and parts[1].isdigit()):
+        return int(parts[1])
+    return None
 
-    server = await asyncio.start_server(one, sock=sock, backlog=65535)
-    async with server:
-        await server.serve_forever()
+
+async def answer(loop, conn, ms, closed):
+    """Read one request on conn, wait ms, answer, close; closed is set after."""
+    try:
+        line = b""
+        while not line.endswith(b"\n") and len(line) < LINE_MAX:
+            chunk = await loop.sock_recv(conn, LINE_MAX - len(line))
+            if not chunk:
+                break
+            line += chunk
+        i = task_index(line)
+        if i is not None:
+            await asyncio.sleep(ms / 1000)
+            await loop.sock_sendall(conn, b"done %d %d\n" % (i, ms))
+    except OSError:
+        pass                            # the client went away: nothing to answer
+    finally:
+        conn.close()
+        closed.set()
+
+
+async def serve(sock, ms):
+    """Answer every connection on sock after ms milliseconds, forever. Out of
+    descriptors, accept waits until a connection closes (or 50 ms), then
+    tries again, as the C server does."""
+    loop = asyncio.get_running_loop()
+    sock.setblocking(False)
+    closed, tasks = asyncio.Event(), set()
+    while True:
+        try:
+            conn, _ = await loop.sock_accept(sock)
+        except OSError as err:
+            if err.errno not in EXHAUSTED:
+                raise
+            closed.clear()
+            try:
+                await asyncio.wait_for(closed.wait(), 0.05)
+            except asyncio.TimeoutError:
+                pass
+            continue
+        conn.setblocking(False)
+        task = asyncio.create_task(answer(loop, conn, ms, closed))
+        tasks.add(task)                 # keep a reference until it is done
+        task.add_done_callback(tasks.discard)
 
 
 def number(option, text, lo, hi):
