@@ -10,7 +10,7 @@ demo_await() {
 		"and then gathered (joined), both wait at the same time."
 	run_tl "$d/seq.csv" "$BUILD/demos/await_gather" seq $a $b || return 1
 	run_tl "$d/spawn.csv" "$BUILD/demos/await_gather" spawn $a $b || return 1
-	set -- "one after another=thread=$d/seq.csv" "spawn, then gather=thread=$d/spawn.csv"
+	set -- "one after another=thread=$d/seq.csv" "spawn then gather=thread=$d/spawn.csv"
 	if has coro; then
 		run_tl "$d/coro.csv" "$BUILD/coro" io --tasks 2 --ms $b || return 1
 		set -- "$@" "coro: gather on the loop=thread=$d/coro.csv"
@@ -46,7 +46,7 @@ demo_wait_for() {
 		"asyncio.wait(FIRST_COMPLETED) waits on three tasks of 0.5, 1 and 1.5 units" \
 		"(demos/wait_for.py)."
 	"$PY" demos/wait_for.py --scale "$scale" --out "$d" >"$d/out" || return 1
-	draw wait_for "wait_for, timeout 1 unit=thread=$d/wait_for.csv" \
+	draw wait_for "wait_for with a 1-unit timeout=thread=$d/wait_for.csv" \
 		"wait(FIRST_COMPLETED)=thread=$d/first_completed.csv" || return 1
 	echo
 	say "Lesson: $(sed -n 's/^wait_for: //p' "$d/out"): on timeout wait_for" \

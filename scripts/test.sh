@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-packages="make gcc clang libc6-dev libcmocka-dev bats jq bc procps util-linux"
+packages="make gcc clang libc6-dev libcmocka-dev bats jq bc procps util-linux python3 gnuplot-nox"
 if [ $install = 1 ]; then
 	sh scripts/deps.sh $packages || exit 1
 fi

@@ -132,8 +132,10 @@ def draw(sections, colour, columns):
 
 def record(base, title, rows):
     """Write base.csv and draw base.svg and base.png with gnuplot; 0 or 1."""
+    # Labels lose their commas, so that awk -F, and gnuplot read every field.
+    rows = [(r[0].replace(",", ";"), r[1].replace(",", ";")) + r[2:] for r in rows]
     with open(base + ".csv", "w", newline="") as f:
-        w = csv.writer(f)
+        w = csv.writer(f, lineterminator="\n")
         w.writerow(["section", "task", "start_s", "end_s", "worker", "cpu", "row",
                     "worker_index"])
         for r in rows:
