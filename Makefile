@@ -21,17 +21,17 @@
 # $(BUILD)/bench/X, every tests/unit/X.c becomes $(BUILD)/tests/X (cmocka) and
 # every tests/helpers/X.c $(BUILD)/tests/helpers/X, every demos/X.c
 # $(BUILD)/demos/X; all but the helpers link against the shared code in lib/
-# (libcm.a). Bench programs also link their own assembly, bench/*_<arch>.S
-# (libbench.a: each takes what it uses), and bench/true_prog.c becomes
-# $(BUILD)/bench/true_prog, a static do-nothing program for bench/cost_create
-# to posix_spawn (built without sanitizers). When python3 is present, every
-# models/python/py_X.py gets a two-line sh wrapper $(BUILD)/py_X, so the
-# Python reference models run like the C ones.
+# and the coroutine runtime in coro/ (libcm.a). Bench programs also link their
+# own assembly, bench/*_<arch>.S (libbench.a: each takes what it uses), and
+# bench/true_prog.c becomes $(BUILD)/bench/true_prog, a static do-nothing
+# program for bench/cost_create to posix_spawn (built without sanitizers).
+# When python3 is present, every models/python/py_X.py gets a two-line sh
+# wrapper $(BUILD)/py_X, so the Python reference models run like the C ones.
 
 BUILD  ?= build
 SAN    ?=
 CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 -Wall -Wextra -Werror -pthread -Ilib -MMD -MP
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -pthread -Ilib -Icoro -MMD -MP
 LDLIBS += -pthread
 
 ifeq ($(SAN),asan)
@@ -44,9 +44,11 @@ else ifneq ($(SAN),)
 $(error SAN must be asan or tsan, not '$(SAN)')
 endif
 
-ARCH      := $(shell uname -m)
-LIB_SRC   := $(wildcard lib/*.c)
-LIB_ASM   := $(wildcard lib/*_$(ARCH).S)
+# The target's architecture picks the assembly (x86_64, aarch64), so that
+# CC=aarch64-linux-gnu-gcc cross-builds on an x86-64 host.
+ARCH      := $(firstword $(subst -, ,$(shell $(CC) -dumpmachine)))
+LIB_SRC   := $(wildcard lib/*.c coro/*.c)
+LIB_ASM   := $(wildcard lib/*_$(ARCH).S coro/*_$(ARCH).S)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(LIB_ASM:%.S=$(BUILD)/obj/%.o)
 MODELS    := $(patsubst models/%.c,$(BUILD)/%,$(wildcard models/*.c))
 TOOLS     := $(patsubst tools/%.c,$(BUILD)/%,$(wildcard tools/*.c))

@@ -85,6 +85,13 @@ long net_parse_request(const char *buf, size_t len)
 	return (long)i;
 }
 
+bool net_answer_ok(const char *got, size_t len, long i, long ms)
+{
+	char want[NET_LINE_MAX];
+
+	return len == net_answer_text(want, i, ms) && memcmp(got, want, len) == 0;
+}
+
 int net_socket(void)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -129,8 +136,8 @@ static ssize_t read_to_eof(int fd, char *buf, size_t cap)
 
 int net_exchange(int fd, const struct sockaddr_in *to, long i, long ms)
 {
-	char req[NET_LINE_MAX], want[NET_LINE_MAX], got[NET_LINE_MAX];
-	size_t len = net_request_text(req, i), want_len = net_answer_text(want, i, ms);
+	char req[NET_LINE_MAX], got[NET_LINE_MAX];
+	size_t len = net_request_text(req, i);
 	ssize_t n;
 	int err;
 
@@ -150,7 +157,7 @@ int net_exchange(int fd, const struct sockaddr_in *to, long i, long ms)
 		net_report("read", i, to, (int)-n);
 		return (int)n;
 	}
-	if ((size_t)n != want_len || memcmp(got, want, want_len) != 0) {
+	if (!net_answer_ok(got, (size_t)n, i, ms)) {
 		net_report("answer (does the server's --ms match?)", i, to, EPROTO);
 		return -EPROTO;
 	}

@@ -1,5 +1,6 @@
 /*
- * net.h - the net workload: its wire protocol and the blocking client.
+ * net.h - the net workload: its wire protocol and its client, blocking
+ * (net.c) and on the coroutine loop (net_co.c).
  *
  * Each task makes one request on its own TCP connection to a slow server
  * (lib/netserver.h) that answers after d ms:
@@ -54,6 +55,9 @@ size_t net_answer_text(char *buf, long i, long ms);
 /* Task index from a request line of len bytes (newline included); -1 if bad. */
 long net_parse_request(const char *buf, size_t len);
 
+/* Is got[0..len) exactly the answer to task i with delay ms? */
+bool net_answer_ok(const char *got, size_t len, long i, long ms);
+
 /* A blocking TCP socket, close-on-exec. Descriptor, or -errno. */
 int net_socket(void);
 
@@ -63,6 +67,13 @@ int net_socket(void);
  * fd stays open (the caller closes it). 0, or -errno (-EPROTO: wrong answer).
  */
 int net_exchange(int fd, const struct sockaddr_in *to, long i, long ms);
+
+/*
+ * net_exchange for a task on the coroutine loop (net_co.c): fd is made
+ * non-blocking, and connect, write and read park the task instead of the
+ * thread. -ECANCELED if the task is cancelled meanwhile (not printed).
+ */
+int net_co_exchange(int fd, const struct sockaddr_in *to, long i, long ms);
 
 /* One whole task: net_socket, net_exchange, close. 0 or -errno. */
 int net_request(const struct sockaddr_in *to, long i, long ms);

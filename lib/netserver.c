@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "coro.h"
 #include "net.h"
 #include "workload.h"
 
@@ -40,6 +40,7 @@ int netserver_listen(struct sockaddr_in *addr)
 	return fd;
 }
 
+/* One connection, owned by its task. */
 struct conn {
 	int fd;
 	long ms;
@@ -52,12 +53,9 @@ static long read_request(int fd)
 	size_t got = 0;
 
 	while (got < sizeof buf) {
-		ssize_t r = read(fd, buf + got, sizeof buf - got);
-		if (r <= 0) {
-			if (r < 0 && errno == EINTR)
-				continue;
+		ssize_t r = co_read(fd, buf + got, sizeof buf - got);
+		if (r <= 0)
 			return -1;
-		}
 		got += (size_t)r;
 		if (buf[got - 1] == '\n')
 			return net_parse_request(buf, got);
@@ -65,52 +63,83 @@ static long read_request(int fd)
 	return -1;
 }
 
-static void *serve_one(void *arg)
+/* A connection's task: request, d ms on the loop's timers, answer, close. */
+static int serve_conn(void *arg, intptr_t *value)
 {
 	struct conn *c = arg;
 	char answer[NET_LINE_MAX];
 	long i = read_request(c->fd);
+	int err = 0;
 
-	if (i >= 0) {
+	(void)value;
+	if (i >= 0 && (err = co_sleep(co_now() + c->ms * CO_MS)) == 0) {
 		size_t len = net_answer_text(answer, i, c->ms);
-		wl_sleep_ms(c->ms);
-		if (send(c->fd, answer, len, MSG_NOSIGNAL) < 0)
-			i = -1;
+		ssize_t w = co_write(c->fd, answer, len);
+		err = w < 0 ? (int)w : 0;
 	}
 	close(c->fd);
 	free(c);
-	return NULL;
+	return err;
+}
+
+/* Start a detached task serving fd; on failure fd is closed. */
+static void spawn_conn(int fd, long ms)
+{
+	struct conn *c = malloc(sizeof *c);
+	co_tid id;
+
+	if (c != NULL) {
+		*c = (struct conn){ fd, ms };
+		if (co_spawn(&id, serve_conn, c) == 0) {
+			co_detach(id);
+			return;
+		}
+	}
+	free(c);
+	close(fd);
+}
+
+struct listener {
+	int lfd;
+	long ms;
+};
+
+/*
+ * The loop's first task: accept forever, a task per connection. Running out
+ * of descriptors or memory is waited out (1 ms at a time): connections in
+ * progress finish and close, and the backlog is accepted then.
+ */
+static int accept_loop(void *arg, intptr_t *value)
+{
+	const struct listener *l = arg;
+
+	(void)value;
+	for (;;) {
+		int fd = co_accept(l->lfd, NULL, NULL);
+
+		if (fd >= 0) {
+			spawn_conn(fd, l->ms);
+		} else if (net_exhausted(-fd) || fd == -ECONNABORTED) {
+			co_sleep(co_now() + CO_MS);
+		} else {
+			fprintf(stderr, "%s: accept: %s\n", program_invocation_short_name,
+				strerror(-fd));
+			return fd;
+		}
+	}
 }
 
 int netserver_serve(int lfd, long ms)
 {
-	pthread_attr_t attr;
+	struct listener l = { lfd, ms };
+	int err = co_nonblock(lfd);
 
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 64 * 1024);
-	for (;;) {
-		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		pthread_t t;
-		struct conn *c;
-
-		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE || errno == EINTR) {
-				wl_sleep_ms(1);
-				continue;
-			}
-			fprintf(stderr, "%s: accept: %s\n", program_invocation_short_name,
-				strerror(errno));
-			return -errno;
-		}
-		c = malloc(sizeof *c);
-		if (c)
-			*c = (struct conn){ fd, ms };
-		if (c == NULL || pthread_create(&t, &attr, serve_one, c) != 0) {
-			free(c);
-			close(fd);
-		}
+	if (err != 0) {
+		fprintf(stderr, "%s: fcntl(O_NONBLOCK) on the listening socket: %s\n",
+			program_invocation_short_name, strerror(-err));
+		return err;
 	}
+	return co_run(accept_loop, &l, NULL, NULL);
 }
 
 /* In the forked child: die with the model, keep its stdout, serve forever. */

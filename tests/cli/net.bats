@@ -83,8 +83,9 @@ verified() {
 		[ "$model" = seq ] && continue
 		run "$BUILD/$model" net --tasks 100 --ms 200 --json
 		verified 100
-		# T * d is 20 s; overlapped it is one wait plus the set-up.
-		assert_between 0.2 "$(json_field wall_s)" 3
+		# T * d is 20 s; overlapped it is one wait plus the set-up (slow
+		# under the sanitizers on a shared machine: a generous bound).
+		assert_between 0.2 "$(json_field wall_s)" 8
 	done
 }
 
@@ -170,8 +171,10 @@ server_of() {
 gone() {
 	local stat
 	for _ in $(seq 60); do
-		stat=$(ps -o stat= -p "$1")
-		[ -z "$stat" ] || [[ "$stat" == Z* ]] && return 0
+		stat=$(ps -o stat= -p "$1" || true)
+		case $stat in
+		'' | Z*) return 0 ;;
+		esac
 		sleep 0.05
 	done
 	echo "process $1 still running: $(ps -o pid,stat,args -p "$1")" >&2

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "coro.h"
 #include "net.h"
 #include "netserver.h"
 
@@ -87,6 +88,10 @@ static void test_protocol_text(void **state)
 	assert_int_equal(net_parse_request("task x\n", 7), -1);
 	assert_int_equal(net_parse_request("tusk 1\n", 7), -1);
 	assert_int_equal(net_parse_request("task \n", 6), -1);
+	assert_true(net_answer_ok("done 42 100\n", 12, 42, 100));
+	assert_false(net_answer_ok("done 42 100\n", 11, 42, 100));
+	assert_false(net_answer_ok("done 42 100\n", 12, 43, 100));
+	assert_false(net_answer_ok("done 42 100\n", 12, 42, 10));
 	assert_true(net_exhausted(EMFILE) && net_exhausted(ENFILE));
 	assert_false(net_exhausted(ECONNREFUSED) || net_exhausted(EPROTO));
 }
@@ -172,6 +177,62 @@ static void test_private_server(void **state)
 	assert_int_equal(net_probe(&c.wl.server), -ECONNREFUSED);
 }
 
+struct co_ask {
+	const struct sockaddr_in *to;
+	long i, ms;
+};
+
+static int co_ask_one(void *arg, intptr_t *value)
+{
+	const struct co_ask *a = arg;
+	int fd = net_socket(), err;
+
+	*value = a->i;
+	if (fd < 0)
+		return fd;
+	err = net_co_exchange(fd, a->to, a->i, a->ms);
+	close(fd);
+	return err;
+}
+
+#define CO_ASKS 200
+
+/* On the loop: CO_ASKS requests at once, then one whose ms is wrong. */
+static int co_ask_all(void *arg, intptr_t *value)
+{
+	static struct co_ask asks[CO_ASKS + 1];
+	co_tid ids[CO_ASKS];
+	intptr_t values[CO_ASKS];
+	int errs[CO_ASKS], err;
+
+	for (long i = 0; i <= CO_ASKS; i++)
+		asks[i] = (struct co_ask){ arg, i, i < CO_ASKS ? 30 : 31 };
+	for (long i = 0; i < CO_ASKS; i++)
+		assert_int_equal(co_spawn(&ids[i], co_ask_one, &asks[i]), 0);
+	int64_t t0 = co_now();
+	assert_int_equal(co_gather(ids, CO_ASKS, values, errs), 0);
+	/* All at once: far less than CO_ASKS * 30 ms (6 s). */
+	assert_true(co_now() - t0 < 3 * CO_S);
+	for (long i = 0; i < CO_ASKS; i++) {
+		assert_int_equal(errs[i], 0);
+		assert_int_equal(values[i], i);
+	}
+	err = co_ask_one(&asks[CO_ASKS], value);
+	return err;
+}
+
+static void test_coroutine_client(void **state)
+{
+	char *argv[] = { "test", "net", "--ms", "30" };
+	struct netserver s;
+	struct cli c;
+	(void)state;
+	assert_int_equal(cli_parse(4, argv, "test", NULL, &c), CLI_RUN);
+	assert_int_equal(netserver_open(&c, &s), 0);
+	assert_int_equal(co_run(co_ask_all, &c.wl.server, NULL, NULL), -EPROTO);
+	netserver_close(&s);
+}
+
 static void test_open_with_connect(void **state)
 {
 	char *up[] = { "test", "net", "--connect", "" };
@@ -200,6 +261,7 @@ int main(void)
 		cmocka_unit_test(test_protocol_text),
 		cmocka_unit_test(test_loopback_round_trip),
 		cmocka_unit_test(test_private_server),
+		cmocka_unit_test(test_coroutine_client),
 		cmocka_unit_test(test_open_with_connect),
 	};
 	/* Failures are reported on stderr by design; keep test output readable. */

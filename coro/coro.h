@@ -1,0 +1,232 @@
+/*
+ * coro.h - a coroutine runtime: a hand-written context switch, an epoll loop
+ * with timers, and asyncio-style tasks. Every exported name starts with co_.
+ *
+ *   static int hello(void *arg, intptr_t *value)
+ *   {
+ *           co_sleep(co_now() + 100 * CO_MS);      // other tasks run meanwhile
+ *           *value = 42;
+ *           return 0;
+ *   }
+ *   ...
+ *   intptr_t v;
+ *   int err = co_run(hello, NULL, &v, NULL);       // 0, v == 42
+ *
+ * Errors: every call returns 0 (or a count / id, where it says) or a negative
+ * errno value: -ECANCELED (the calling task was cancelled: clean up and
+ * return), -ETIMEDOUT, -ESRCH (no such task: never spawned, or already
+ * collected), -EPERM (misuse: called outside a task, from a thread that does
+ * not run the loop, or after shutdown; a one-line message names the call),
+ * -ENOMEM, or what a system call failed with. A task's function returns
+ * its own status in the same convention and its result through *value.
+ *
+ * Tasks are cooperative: a task runs until it reaches a suspension point
+ * (co_yield, co_sleep, co_join and the other waits, co_read/co_write/...,
+ * co_to_thread). Cancellation is delivered there, once, as -ECANCELED.
+ *
+ * Stacks (struct co_config.stack):
+ *   guarded  each task gets its own mmap'd stack (default 64 KiB) under a
+ *            PROT_NONE guard page; an overflow prints "coroutine stack
+ *            overflow in task <id> (stack <size> KiB)" and aborts. A switch
+ *            costs only the register save. But each stack is two mappings
+ *            (vm.max_map_count, 65530 here, stops it near 32,000 tasks) and
+ *            at least one touched 4 KiB page.
+ *   copy     all copy tasks run on one shared guarded stack; when another
+ *            task needs it, the live part of the owner's stack (typically a
+ *            few hundred bytes) is copied to the heap, and copied back when
+ *            the owner resumes. Memory per task is what it really uses, so a
+ *            million tasks fit, but a switch into a different copy task
+ *            costs a memcpy of both live parts, and a pointer to a suspended
+ *            copy task's stack variable is NOT valid from another task, a
+ *            done callback or a co_to_thread worker: share heap memory.
+ *   auto     guarded while fewer than co_config.guarded_max (default
+ *            16,384) guarded stacks are live, copy beyond that.
+ *
+ * Single thread: the loop and every task run on the thread that called
+ * co_run. Only co_to_thread's function runs elsewhere.
+ */
+#ifndef CO_CORO_H
+#define CO_CORO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+
+/* ---- The raw context switch (switch_<arch>.S, context.c) ---- */
+
+/* A suspended context: its registers live on its own stack, at sp. */
+struct co_ctx {
+	void *sp;
+};
+
+/* Save the running context into *from and resume *to. */
+void co_switch(struct co_ctx *from, struct co_ctx *to);
+
+/*
+ * Make *ctx so that the first co_switch to it runs fn(arg) on
+ * [stack, stack + size). fn must never return (it switches away for good);
+ * if it does, the process aborts with a message.
+ */
+void co_ctx_make(struct co_ctx *ctx, void *stack, size_t size,
+		 void (*fn)(void *), void *arg);
+
+/* ---- Time: absolute CLOCK_MONOTONIC deadlines in ns ---- */
+
+#define CO_US 1000LL
+#define CO_MS 1000000LL
+#define CO_S  1000000000LL
+#define CO_FOREVER (-1LL)       /* a deadline that never passes */
+
+int64_t co_now(void);
+
+/* ---- The loop ---- */
+
+enum co_stack_mode { CO_STACK_AUTO, CO_STACK_GUARDED, CO_STACK_COPY };
+extern const char *const co_stack_names[];   /* "auto", "guarded", "copy", NULL */
+
+struct co_config {
+	enum co_stack_mode stack;   /* default CO_STACK_AUTO */
+	size_t stack_kib;           /* guarded stack size; 0: 64 */
+	long guarded_max;           /* auto: guarded stacks before copy; 0: 16384 */
+	int threads;                /* co_to_thread pool size; 0: 4 */
+};
+
+struct co_stats {
+	uint64_t switches;          /* switches into tasks */
+	uint64_t spawned;
+	uint64_t copy_bytes;        /* bytes copied out and in by copy stacks */
+	long guarded_live_max;      /* peak guarded stacks at once */
+	long copy_live_max;         /* peak copy tasks at once */
+};
+
+typedef int (*co_fn)(void *arg, intptr_t *value);
+typedef uint64_t co_tid;        /* a task id; 0 is never a task */
+
+/*
+ * Run main(arg) as the first task on a new loop, until it returns; then
+ * cancel the tasks still alive and run until they have finished; then shut
+ * the loop down. Returns main's status and stores its value in *value
+ * (value and cfg may be NULL). One loop per thread at a time.
+ */
+int co_run(co_fn main, void *arg, intptr_t *value, const struct co_config *cfg);
+
+/* Counters of the last (or the running) loop of this thread. */
+void co_stats(struct co_stats *out);
+
+/* ---- Tasks (task.c) ---- */
+
+/* Start fn(arg) as a new task, runnable after the caller's next suspension. */
+int co_spawn(co_tid *id, co_fn fn, void *arg);
+
+/* The running task's id (0 outside a task). */
+co_tid co_self(void);
+
+/* Let every other runnable task run once, then continue. */
+int co_yield(void);
+
+/* Suspend until co_now() >= deadline (never earlier). */
+int co_sleep(int64_t deadline);
+
+/*
+ * Wait for task id to finish, collect it (the id becomes invalid) and return
+ * its status; *value (may be NULL) gets its value. Collecting a task twice,
+ * or joining a detached one, is -ESRCH with a message.
+ */
+int co_join(co_tid id, intptr_t *value);
+
+/* Free task id when it finishes; it can no longer be joined. */
+int co_detach(co_tid id);
+
+/* Deliver -ECANCELED at the task's next (or current) suspension point. */
+int co_cancel(co_tid id);
+
+/*
+ * Join ids[0..n) in spawn order (asyncio.gather): values[i] and errs[i] get
+ * task i's value and status (either may be NULL). Returns the first
+ * non-zero status in that order, or 0; every task is collected.
+ */
+int co_gather(const co_tid *ids, size_t n, intptr_t *values, int *errs);
+
+/*
+ * Wait until at least one of ids[0..n) has finished (or deadline passed:
+ * -ETIMEDOUT); return the index of the one that finished first. Nothing is
+ * collected or cancelled: the others stay pending.
+ */
+int co_wait_first(const co_tid *ids, size_t n, int64_t deadline);
+
+/*
+ * as_completed, one step: wait for the earliest-finished task of
+ * ids[0..*n), remove it from the array (the rest keep their order), store
+ * it in *done and decrement *n. The caller then co_join()s it.
+ */
+int co_next_completed(co_tid *ids, size_t *n, co_tid *done);
+
+/*
+ * Join task id, but give up at deadline: then cancel it, wait for its
+ * cleanup to finish, collect it and return -ETIMEDOUT.
+ */
+int co_wait_for(co_tid id, int64_t deadline, intptr_t *value);
+
+/* Called on the loop, once, when a task finishes (status, value as joined). */
+typedef void (*co_done_fn)(co_tid id, int status, intptr_t value, void *data);
+
+/* Add a done callback; if the task has already finished, it runs now. */
+int co_on_done(co_tid id, co_done_fn fn, void *data);
+
+/*
+ * A task group (asyncio.TaskGroup): co_group_wait waits for every task
+ * spawned into the group; the first task to fail (status other than 0 or
+ * -ECANCELED) gets the rest cancelled. co_group_wait collects every task,
+ * frees the group and returns that first failure, or 0. If the waiting task
+ * itself is cancelled, the group's tasks are cancelled too and it returns
+ * -ECANCELED once they have finished.
+ */
+struct co_group;
+int co_group_new(struct co_group **g);
+int co_group_spawn(struct co_group *g, co_tid *id, co_fn fn, void *arg);
+int co_group_wait(struct co_group *g);
+
+/* ---- Blocking work elsewhere (offload.c) ---- */
+
+/*
+ * Run fn(arg, value) on a pool thread while other tasks go on; returns fn's
+ * status. A cancel arriving meanwhile cannot stop fn: it is delivered as
+ * -ECANCELED once fn has finished (so arg stays valid until then).
+ */
+int co_to_thread(co_fn fn, void *arg, intptr_t *value);
+
+/*
+ * Run fn(arg, value) in a forked child process (it sees a copy of memory);
+ * its status and value come back through a pipe and the child is reaped.
+ * If the task is cancelled meanwhile the child is killed: -ECANCELED.
+ */
+int co_to_process(co_fn fn, void *arg, intptr_t *value);
+
+/* ---- Descriptors (io.c): park on EAGAIN until ready ---- */
+
+/* fd must be non-blocking (co_nonblock sets O_NONBLOCK). */
+int co_nonblock(int fd);
+
+/* Read up to n bytes: the count (0 at end of file) or a negative errno. */
+ssize_t co_read(int fd, void *buf, size_t n);
+
+/* Write all n bytes (retrying partial writes): n or a negative errno. */
+ssize_t co_write(int fd, const void *buf, size_t n);
+
+/* Accept a connection as a non-blocking descriptor, or a negative errno. */
+int co_accept(int fd, struct sockaddr *addr, socklen_t *len);
+
+/* Connect non-blocking fd, waiting for the handshake: 0 or a negative errno. */
+int co_connect(int fd, const struct sockaddr *addr, socklen_t len);
+
+/*
+ * Wait until fd is readable (events CO_READABLE) or writable (CO_WRITABLE),
+ * one direction per call, or until deadline (-ETIMEDOUT). One task at a
+ * time may wait for each direction of a descriptor (else -EBUSY).
+ */
+#define CO_READABLE 1
+#define CO_WRITABLE 2
+int co_wait_fd(int fd, int events, int64_t deadline);
+
+#endif

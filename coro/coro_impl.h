@@ -1,0 +1,150 @@
+/*
+ * coro_impl.h - the runtime's private structures, shared by context.c (stacks
+ * and fibers), loop.c (scheduler, timers, descriptors), loop_epoll.c (the
+ * poll backend), task.c (the task API), offload.c and io.c.
+ */
+#ifndef CO_CORO_IMPL_H
+#define CO_CORO_IMPL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include "coro.h"
+
+/* Why a parked task was woken; the suspension point returns it. */
+enum co_park { CO_PARK_NONE, CO_PARK_SLEEP, CO_PARK_FD, CO_PARK_TASKS, CO_PARK_JOB };
+
+struct co_stack {                   /* one guarded mapping */
+	char *map;                  /* guard page first, then the stack */
+	size_t size;                /* usable bytes above the guard page */
+	struct co_stack *next;      /* in the pool */
+	unsigned valgrind_id;
+};
+
+struct co_watch;                    /* a task waiting for another (task.c) */
+struct co_callback;
+
+struct co_task {
+	struct co_ctx ctx;
+	co_tid id;
+	co_fn fn;
+	void *arg;
+	int status;                 /* fn's status once done */
+	intptr_t value;
+	bool done, detached, cancel_pending, copy_mode, started;
+	uint64_t done_seq;          /* finishing order, for as_completed */
+
+	/* Parking */
+	enum co_park park;          /* CO_PARK_NONE: runnable or running */
+	int wake;                   /* what the suspension point returns */
+	int64_t deadline;           /* CO_FOREVER: no timer */
+	long heap_index;            /* in the timer heap, or -1 */
+	int fd;                     /* CO_PARK_FD: the descriptor */
+	int fd_events;
+	uint64_t wait_epoch;        /* CO_PARK_TASKS: which wait is current */
+	struct co_task *next;       /* run queue link */
+
+	/* Stack: guarded, or the saved live part of the shared copy stack */
+	struct co_stack *stack;
+	char *saved;
+	size_t saved_len, saved_cap;
+	void *tsan_fiber;
+
+	struct co_watch *watchers;  /* woken when this task finishes */
+	struct co_callback *callbacks;
+	struct co_group *group;
+};
+
+struct co_fd_waiters {
+	struct co_task *reader, *writer;
+	int registered;             /* events the backend watches now */
+};
+
+/* The backend's view of one ready descriptor (loop_epoll.c fills these). */
+struct co_event {
+	int fd;
+	int events;                 /* CO_READABLE | CO_WRITABLE */
+};
+
+struct co_loop {
+	int state;                  /* CO_LOOP_* */
+	struct co_config cfg;
+	struct co_ctx sched;        /* the scheduler's context (co_run's stack) */
+	struct co_task *current;
+	struct co_task *runq_head, *runq_tail;
+	long runnable;
+
+	struct co_task **heap;      /* timers: min-heap on (deadline, id) */
+	long heap_len, heap_cap;
+
+	struct co_task **slots;     /* task table: id = gen << 32 | slot */
+	uint32_t *gens;
+	long nslots, slots_cap;
+	long *free_slots;
+	long nfree;
+	long unfinished;            /* tasks spawned and not yet done */
+	uint64_t done_seq;
+
+	int backend;                /* the epoll descriptor */
+	int timer_fd;               /* armed at the earliest deadline */
+	int64_t timer_armed;        /* its deadline, or CO_FOREVER */
+	struct co_fd_waiters *fds;
+	int nfds;
+	long fd_waits;              /* tasks parked on descriptors */
+	long jobs;                  /* co_to_thread/co_to_process in flight */
+
+	struct co_stack *pool;      /* guarded stacks for reuse */
+	long pool_len;
+	long guarded_live, copy_live;
+	struct co_stack *shared;    /* the copy-mode stack */
+	struct co_task *shared_owner;
+
+	struct co_offload *offload; /* thread pool, made on first use */
+	void *sched_fiber_bottom;   /* ASan's idea of co_run's stack */
+	size_t sched_fiber_size;
+	void *sched_tsan_fiber;
+
+	struct co_stats stats;
+};
+
+enum { CO_LOOP_NONE, CO_LOOP_RUNNING, CO_LOOP_DONE };
+
+extern _Thread_local struct co_loop co_loop;
+
+/* loop.c */
+bool co_usable(const char *call);                 /* prints misuse; false if so */
+int co_park(enum co_park why, int64_t deadline);  /* suspend the current task */
+void co_ready(struct co_task *t, int wake);       /* unpark t with that result */
+void co_enqueue(struct co_task *t);
+void co_timer_add(struct co_task *t);
+void co_timer_del(struct co_task *t);
+int co_fd_watch(struct co_task *t, int fd, int events);
+void co_fd_unwatch(struct co_task *t);
+
+/* loop_epoll.c */
+int co_backend_new(void);
+int co_backend_set(int backend, int fd, int old_events, int new_events);
+int co_backend_poll(int backend, struct co_event *ev, int max, int timeout_ms);
+
+/* context.c */
+int co_stack_setup(void);
+void co_stack_teardown(void);
+int co_task_stack(struct co_task *t);             /* pick mode, get a stack */
+void co_task_unstack(struct co_task *t);
+void co_switch_in(struct co_task *t);             /* scheduler -> t */
+void co_switch_out(struct co_task *t, bool exiting);   /* t -> scheduler */
+void co_fiber_started(void);                      /* first thing in a task */
+
+/* task.c */
+void co_task_main(void *task);                    /* every task's entry */
+struct co_task *co_task_lookup(co_tid id);
+void co_task_free(struct co_task *t);
+void co_cancel_all(void);
+void co_tasks_teardown(void);
+int co_spawn_main(co_tid *id, co_fn fn, void *arg);
+
+/* offload.c */
+void co_offload_drain(void);                      /* completions -> tasks */
+bool co_offload_fd(int fd);                       /* is it the eventfd? */
+void co_offload_teardown(void);
+
+#endif
