@@ -66,6 +66,10 @@ workers() {
 	[ "$(echo "$seq1_start >= $seq0_end" | bc)" = 1 ]
 	[ "$(echo "$spawn1_start < $spawn0_end" | bc)" = 1 ]
 	[ "$(workers "$csv" "spawn then gather")" -eq 2 ]
+	# The coroutines overlap too, on one thread.
+	coro="coroutines: co_spawn then co_gather"
+	[ "$(echo "$(section_field "$csv" "$coro" "task 1 (0.2 s)" 3) < $(section_field "$csv" "$coro" "task 0 (0.1 s)" 4)" | bc)" = 1 ]
+	[ "$(workers "$csv" "$coro")" -eq 1 ]
 	[[ "$output" == *"Lesson: one after another took"* ]]
 	# Valid pictures: an SVG document and a PNG signature.
 	svg=${csv%.csv}.svg png=${csv%.csv}.png
@@ -93,6 +97,7 @@ workers() {
 	[ "$status" -eq 0 ]
 	[[ "$(flat)" == *"gather handed back A,B,C"* ]]
 	[[ "$(flat)" == *"as_completed handed over B,C,A"* ]]
+	[[ "$(flat)" == *"co_gather A,B,C, co_next_completed B,C,A"* ]]
 }
 
 @test "demo 3: wait_for times out and cancels; FIRST_COMPLETED leaves two pending" {
@@ -101,6 +106,7 @@ workers() {
 	[ "$status" -eq 0 ]
 	[[ "$(flat)" == *"TimeoutError after"*"task cancelled"* ]]
 	[[ "$(flat)" == *"done 1 (A), pending 2"* ]]
+	[[ "$(flat)" == *"co_wait_for gave ETIMEDOUT after"*"co_wait_first returned first A, 2 pending"* ]]
 	csv=$(recorded wait_for)
 	# The cancelled task ended at the timeout (0.1 s fast), not after its 0.2 s.
 	end=$(awk -F, '$2 ~ /cancelled/ { print $4 }' "$csv")
@@ -119,6 +125,9 @@ workers() {
 		[ "$(echo "$next >= $end" | bc)" = 1 ]
 	done
 	[ "$(echo "$(section_field "$csv" "$io" "task 1" 3) < $(section_field "$csv" "$io" "task 0" 4)" | bc)" = 1 ]
+	# On the C loop the 10 ms sleep ends only after the last computing task.
+	loop="C loop: a sleep beside computing tasks"
+	[ "$(echo "$(section_field "$csv" "$loop" "sleep 10 ms" 4) >= $(section_field "$csv" "$loop" "compute 3" 4)" | bc)" = 1 ]
 }
 
 @test "demo 6: the inline job freezes the heartbeat, the process does not" {
