@@ -109,8 +109,10 @@ workers() {
 	[[ "$(flat)" == *"co_wait_for gave ETIMEDOUT after"*"co_wait_first returned first A, 2 pending"* ]]
 	csv=$(recorded wait_for)
 	# The cancelled task ended at the timeout (0.1 s fast), not after its 0.2 s.
-	end=$(awk -F, '$2 ~ /cancelled/ { print $4 }' "$csv")
-	assert_between 0.08 "$end" 0.19
+	for section in "wait_for with a 1-unit timeout" "C co_wait_for"; do
+		end=$(awk -F, -v s="$section" '$1 == s && $2 ~ /cancelled/ { print $4 }' "$csv")
+		assert_between 0.08 "$end" 0.19
+	done
 }
 
 @test "demo 4: computing coroutines run back to back, sleeping ones overlap" {
