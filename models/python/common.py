@@ -207,7 +207,7 @@ def write_timeline(path, rows, t0):
 class Timeline:
     """Records per task when CM_TIMELINE names a file; else does nothing."""
 
-    def __init__(self, tasks):
+    def __init__(self):
         self.path = os.environ.get("CM_TIMELINE") or None
         self.rows = {}
         self.t0 = time.monotonic_ns()
@@ -240,7 +240,7 @@ class Run:
         self.cli, self.workers = cli, workers
         self.total, self.done, self.failed = 0, 0, False
         self.shortfall, self.extras = "", []
-        self.timeline = Timeline(cli.tasks)
+        self.timeline = Timeline()
         self.fds_at_start = _open_fds()
         self.start_ns = time.monotonic_ns()
 

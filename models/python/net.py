@@ -26,7 +26,6 @@ import slowserver
 
 LINE_MAX = 48
 ADDR_RANGE = "HOST:PORT, HOST an IPv4 address or localhost, PORT 1..65535"
-EXHAUSTED = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM, errno.EADDRNOTAVAIL)
 
 _said = threading.Lock()
 

@@ -8,7 +8,9 @@
   --workers W: W worker tasks take task indices from a shared counter.
 """
 import asyncio
+import errno
 import itertools
+import os
 import sys
 import time
 
@@ -48,9 +50,9 @@ async def fan_out(cli, run, workers):
             await asyncio.gather(*(worker() for _ in range(workers)))
         else:
             await asyncio.gather(*(one(i) for i in range(cli.tasks)))
-    except MemoryError as err:
-        run.short("workers" if workers else "tasks",
-                  sum(r is not None for r in records), cli.tasks, err or "out of memory")
+    except MemoryError:
+        run.short("workers" if workers else "tasks", sum(r is not None for r in records),
+                  cli.tasks, OSError(errno.ENOMEM, os.strerror(errno.ENOMEM)))
     for i, rec in enumerate(records):
         if rec is not None:
             run.task_done(i, rec)
