@@ -5,6 +5,19 @@ BUILD=${BUILD:-build}
 FLAVOUR=${FLAVOUR:-default}
 EXACT_TOTAL=6666684666689500010830
 
+# Upper bounds on elapsed time are generous (tests check behaviour; the
+# benchmarks check speed) and three times as generous under a sanitizer.
+case $FLAVOUR in
+asan | tsan) SLACK=3 ;;
+*) SLACK=1 ;;
+esac
+
+# concurrent_bound D_MS: the most a concurrent run of D ms waits may take,
+# 3*d + 1 s times SLACK; far below T*d for the task counts the tests use.
+concurrent_bound() {
+	echo "(3 * $1 / 1000 + 1) * $SLACK" | bc
+}
+
 # json_field KEY: the value of KEY in the JSON object held in $output.
 json_field() {
 	printf '%s\n' "$output" | jq -r ".$1"
