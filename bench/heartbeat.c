@@ -4,71 +4,66 @@
  *
  *   build/bench/heartbeat [--scale smoke|quick|full]
  *
- * An event loop runs a heartbeat that should tick every 10 ms. On its first
- * tick it starts a CPU job (sum of squares sized to last about job seconds
- * here) in one of four ways, and keeps ticking until the job is done:
+ * On the project's coroutine loop (coro/coro.h) a heartbeat task should tick
+ * every 10 ms. The main task lets it tick once, then runs a CPU job (sum of
+ * squares, sized to last about job seconds here) in one of four ways, and
+ * waits for it; the heartbeat keeps trying to tick meanwhile:
  *
- *   inline:       the job runs on the loop itself; nothing ticks until it ends
- *   thread_gil:   the job runs on a worker thread under the new GIL (5 ms
- *                 switch interval); the loop holds the lock while it runs
- *                 callbacks and drops it while it waits in epoll_wait, as
- *                 asyncio's selector does, so every tick first waits for a
- *                 drop request to be honoured (asyncio.to_thread)
- *   thread_nogil: the same worker thread with no lock
- *   process:      a fork()ed worker computes the job and writes the answer
- *                 to a pipe the loop watches (a to_process offload)
+ *   inline:       the main task computes the job itself: the loop is stuck
+ *                 and nothing ticks until it ends
+ *   thread_gil:   co_to_thread (asyncio.to_thread) runs the job on a pool
+ *                 thread under the new GIL (5 ms switch interval, lib/gil.h);
+ *                 the heartbeat, being Python code, must take the lock for
+ *                 each tick and drops it before it sleeps, so every tick
+ *                 first waits for a drop request to be honoured
+ *   thread_nogil: the same pool thread with no lock
+ *   process:      co_to_process forks a worker that computes the job; the
+ *                 loop waits on its pipe
  *
- * The loop is a minimal private one (epoll, a timerfd for the heartbeat, an
- * eventfd or pipe for "job done"); it stands in for the project's coroutine
- * loop, which had no to_thread when this was written. A tick's lag is how
- * late it ran after its due time; ticks that passed unrun while the loop was
- * late count as missed. Every job's result is checked against the formula.
+ * A tick's lag is how late it ran after its due time (taken once it holds
+ * the lock, when it has one); ticks whose time passed while it was late
+ * count as missed. The ticks from the job's start to the first one after
+ * its end are reported, so inline's one late tick is included. Every job's
+ * sum is checked against the closed formula.
  *
  *   smoke: job 0.2 s   quick: job 1 s   full: job 3 s   (one run per mode)
  *
  * CSV: mode,job_s,ticks,missed,lag_p50_ms,lag_p99_ms,lag_max_ms
- * (job_s: the job's wall time as the loop saw it, start to done).
+ * (job_s: the job's wall time as the main task saw it, start to done).
  */
-#define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <sys/prctl.h>
-#include <sys/timerfd.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include "coro.h"
 #include "gil.h"
 #include "measure.h"
 #include "scale.h"
 
-#define PERIOD_NS 10000000ull     /* the heartbeat: every 10 ms */
+#define PERIOD_NS (10 * CO_MS)
 #define MAX_TICKS 4096
 
 enum mode { INLINE, THREAD_GIL, THREAD_NOGIL, PROCESS, NMODES };
 static const char *const mode_names[] = { "inline", "thread_gil", "thread_nogil", "process" };
 
-struct job {
-	uint64_t n;              /* sum k*k for k < n */
-	u128 result;
-	struct gil_thread t;     /* the worker's view of the lock */
-	int done_fd;             /* written once when the result is ready */
-};
-
-struct loop {
-	int ep, timer_fd, done_fd;
-	struct gil *gil;
-	struct gil_thread t;     /* the loop thread's view of the lock */
-	uint64_t due;            /* when the next tick is due */
+/* One run's shared state; on the heap, as co_to_thread's argument must be. */
+struct bench {
+	enum mode mode;
+	struct gil gil;
+	uint64_t n;              /* the job: sum k*k for k < n */
+	u128 result;             /* the job's sum (inline, threads) */
+	bool ok;                 /* the job's sum was exact */
+	struct gil_thread job_t; /* the pool thread's view of the lock */
+	struct gil_thread beat_t;/* the heartbeat's view of the lock */
+	atomic_bool stop;        /* the heartbeat should end */
+	bool measuring;          /* record ticks (from the job's start) */
+	bool job_done;           /* the next tick is the last one recorded */
 	double lag_ms[MAX_TICKS];
 	size_t ticks;
 	long missed;
+	double job_s;
 };
 
 static void die(const char *call, int err)
@@ -88,208 +83,130 @@ static uint64_t calibrate(double secs)
 	return (uint64_t)(secs * 1e9 / per_iter);
 }
 
-static void *job_thread(void *arg)
+/* The heartbeat: tick at absolute due times, noting how late each ran. */
+static int heartbeat(void *arg, intptr_t *value)
 {
-	struct job *j = arg;
-	uint64_t one = 1;
+	struct bench *b = arg;
+	int64_t due = co_now() + PERIOD_NS;
 
-	gil_take(&j->t);
-	j->result = gil_sum_squares(&j->t, 0, j->n);
-	gil_drop(&j->t);
-	if (write(j->done_fd, &one, sizeof one) != sizeof one)
-		die("write eventfd", errno);
-	return NULL;
-}
-
-/* The to_process offload: the child computes and writes the 16-byte answer. */
-static pid_t job_process(struct job *j, int *read_fd)
-{
-	int fd[2];
-	pid_t parent = getpid();
-
-	if (pipe2(fd, O_CLOEXEC) != 0)
-		die("pipe2", errno);
-	pid_t pid = fork();
-	if (pid < 0)
-		die("fork", errno);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
-		u128 v = wl_sum_squares_range(0, j->n);
-		_exit(write(fd[1], &v, sizeof v) == sizeof v ? 0 : 1);
+	(void)value;
+	while (!atomic_load(&b->stop)) {
+		int err = co_sleep(due);
+		if (err != 0)
+			return err;
+		gil_take(&b->beat_t);
+		int64_t late = co_now() - due, skipped = late / PERIOD_NS;
+		if (b->measuring && b->ticks < MAX_TICKS) {
+			b->lag_ms[b->ticks++] = (double)late / 1e6;
+			b->missed += (long)skipped;
+			b->measuring = !b->job_done;
+		}
+		gil_drop(&b->beat_t);
+		due += (skipped + 1) * PERIOD_NS;
 	}
-	close(fd[1]);
-	*read_fd = fd[0];
-	return pid;
+	return 0;
 }
 
-static void watch(struct loop *l, int fd)
+/* The job on a pool thread, holding the lock as Python code would. */
+static int job_thread(void *arg, intptr_t *value)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+	struct bench *b = arg;
 
-	if (epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev) != 0)
-		die("epoll_ctl", errno);
-}
-
-/* One heartbeat: its lag, and the ticks that passed while it was late. */
-static void tick(struct loop *l)
-{
-	uint64_t now = now_ns(), expirations;
-
-	if (read(l->timer_fd, &expirations, sizeof expirations) < 0 && errno != EAGAIN)
-		die("read timerfd", errno);
-	if (now < l->due)
-		return;
-	uint64_t late = now - l->due, skipped = late / PERIOD_NS;
-	if (l->ticks < MAX_TICKS)
-		l->lag_ms[l->ticks++] = (double)late / 1e6;
-	l->missed += (long)skipped;
-	l->due += (skipped + 1) * PERIOD_NS;
+	gil_take(&b->job_t);
+	b->result = gil_sum_squares(&b->job_t, 0, b->n);
+	gil_drop(&b->job_t);
+	*value = 0;
+	return 0;
 }
 
 /*
- * Wait for events with the lock dropped (a blocking call), then take it
- * back to run callbacks. Returns true when the job's done_fd fired.
+ * The job in a child process: only an intptr_t comes back, so the child
+ * checks the sum itself and returns the verdict and the low 64 bits.
  */
-static bool poll_once(struct loop *l)
+static int job_process(void *arg, intptr_t *value)
 {
-	struct epoll_event ev[4];
-	bool done = false;
+	struct bench *b = arg;
+	u128 v = wl_sum_squares_range(0, b->n);
 
-	gil_drop(&l->t);
-	int n = epoll_wait(l->ep, ev, 4, -1);
-	gil_take(&l->t);
-	if (n < 0 && errno != EINTR)
-		die("epoll_wait", errno);
-	for (int k = 0; k < n; k++) {
-		if (ev[k].data.fd == l->timer_fd)
-			tick(l);
-		else if (ev[k].data.fd == l->done_fd)
-			done = true;
-	}
-	return done;
+	*value = (intptr_t)(uint64_t)v;
+	return v == wl_sum_squares_formula(b->n) ? 0 : -EDOM;
 }
 
-static void loop_open(struct loop *l, struct gil *g)
+/* Run the job the way b->mode says; 0, or the offload's error. */
+static int run_job(struct bench *b)
 {
-	struct itimerspec every = { .it_interval = { 0, (long)PERIOD_NS } };
+	intptr_t low = 0;
+	int err = 0;
 
-	memset(l, 0, sizeof *l);
-	l->gil = g;
-	gil_thread_init(&l->t, g);
-	if ((l->ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
-		die("epoll_create1", errno);
-	l->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (l->timer_fd < 0)
-		die("timerfd_create", errno);
-	/* Absolute, so the loop's due times and the timer's agree exactly. */
-	l->due = now_ns() + PERIOD_NS;
-	every.it_value.tv_sec = (time_t)(l->due / 1000000000u);
-	every.it_value.tv_nsec = (long)(l->due % 1000000000u);
-	if (timerfd_settime(l->timer_fd, TFD_TIMER_ABSTIME, &every, NULL) != 0)
-		die("timerfd_settime", errno);
-	watch(l, l->timer_fd);
-}
-
-static void loop_close(struct loop *l)
-{
-	close(l->timer_fd);
-	close(l->ep);
-}
-
-/* Start the job the way mode m says; on return it runs (or, inline, ran). */
-static void job_start(enum mode m, struct job *j, struct loop *l, pthread_t *tid, pid_t *pid)
-{
-	int err;
-
-	switch (m) {
+	switch (b->mode) {
 	case INLINE:
-		j->result = wl_sum_squares_range(0, j->n);
+		b->result = wl_sum_squares_range(0, b->n);
 		break;
 	case THREAD_GIL:
 	case THREAD_NOGIL:
-		if ((j->done_fd = eventfd(0, EFD_CLOEXEC)) < 0)
-			die("eventfd", errno);
-		l->done_fd = j->done_fd;
-		watch(l, l->done_fd);
-		gil_thread_init(&j->t, l->gil);
-		if ((err = pthread_create(tid, NULL, job_thread, j)) != 0)
-			die("pthread_create", err);
+		err = co_to_thread(job_thread, b, &low);
 		break;
 	case PROCESS:
-		*pid = job_process(j, &l->done_fd);
-		watch(l, l->done_fd);
-		break;
+		/* -EDOM: the child found its sum wrong; any other error is the offload's */
+		err = co_to_process(job_process, b, &low);
+		b->ok = err == 0 && (uint64_t)low == (uint64_t)wl_sum_squares_formula(b->n);
+		return err == -EDOM ? 0 : err;
 	case NMODES:
 		break;
 	}
+	b->ok = b->result == wl_sum_squares_formula(b->n);
+	return err;
 }
 
-/* Collect the offloaded job's answer and its thread or process. */
-static void job_finish(enum mode m, struct job *j, struct loop *l, pthread_t tid, pid_t pid)
+/* The main task: one tick to settle, the job, the first tick after it. */
+static int bench_main(void *arg, intptr_t *value)
 {
-	int st;
-
-	if (m == THREAD_GIL || m == THREAD_NOGIL) {
-		pthread_join(tid, NULL);
-		close(j->done_fd);
-	} else if (m == PROCESS) {
-		if (read(l->done_fd, &j->result, sizeof j->result) != sizeof j->result)
-			die("read job pipe", errno ? errno : EIO);
-		close(l->done_fd);
-		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-			;
-	}
-}
-
-/*
- * One mode: start the loop, let the heartbeat tick once, start the job,
- * tick until it is done and once more, then print the row. Exits 1 if the
- * job's sum is wrong.
- */
-static void run_mode(enum mode m, uint64_t n)
-{
-	struct gil g;
-	struct loop l;
-	struct job j = { .n = n, .done_fd = -1 };
-	pthread_t tid = 0;
-	pid_t pid = 0;
+	struct bench *b = arg;
+	co_tid beat;
 	int err;
 
-	if ((err = gil_init(&g, m == THREAD_GIL ? GIL_NEW : GIL_NONE, 5000, 100)) != 0)
+	(void)value;
+	if ((err = co_spawn(&beat, heartbeat, b)) != 0)
+		return err;
+	co_sleep(co_now() + PERIOD_NS + 5 * CO_MS);
+	b->measuring = true;
+	int64_t t0 = co_now();
+	if ((err = run_job(b)) != 0)
+		die(b->mode == PROCESS ? "co_to_process" : "co_to_thread", -err);
+	b->job_s = (double)(co_now() - t0) / 1e9;
+	b->job_done = true;
+	while (b->measuring)
+		co_sleep(co_now() + CO_MS);
+	atomic_store(&b->stop, true);
+	return co_join(beat, NULL);
+}
+
+static void run_mode(enum mode m, uint64_t n)
+{
+	struct bench *b = calloc(1, sizeof *b);
+	int err;
+
+	if (b == NULL)
+		die("calloc", ENOMEM);
+	b->mode = m;
+	b->n = n;
+	if ((err = gil_init(&b->gil, m == THREAD_GIL ? GIL_NEW : GIL_NONE, 5000, 100)) != 0)
 		die("gil_init", err);
-	loop_open(&l, &g);
-	l.done_fd = -1;
-	gil_take(&l.t);
-	while (l.ticks == 0)
-		poll_once(&l);
-	l.ticks = 0;
-	l.missed = 0;
-
-	uint64_t t0 = now_ns();
-	job_start(m, &j, &l, &tid, &pid);
-	bool done = m == INLINE;
-	while (!done)
-		done = poll_once(&l);
-	double job_s = (double)(now_ns() - t0) / 1e9;
-	size_t seen = l.ticks;
-	while (l.ticks == seen)   /* the first tick after the job: inline's late one */
-		poll_once(&l);
-	job_finish(m, &j, &l, tid, pid);
-	gil_drop(&l.t);
-	loop_close(&l);
-	gil_destroy(&g);
-
-	if (j.result != wl_sum_squares_formula(n)) {
+	gil_thread_init(&b->job_t, &b->gil);
+	gil_thread_init(&b->beat_t, &b->gil);
+	if ((err = co_run(bench_main, b, NULL, NULL)) != 0)
+		die("co_run", -err);
+	gil_destroy(&b->gil);
+	if (!b->ok) {
 		fprintf(stderr, "heartbeat: %s: the job's sum is wrong\n", mode_names[m]);
 		exit(1);
 	}
 	struct summary s;
-	summarize(l.lag_ms, l.ticks, &s);
-	printf("%s,%.3f,%zu,%ld,%.3f,%.3f,%.3f\n", mode_names[m], job_s, l.ticks, l.missed,
-	       s.median, s.p99, s.max);
+	summarize(b->lag_ms, b->ticks, &s);
+	printf("%s,%.3f,%zu,%ld,%.3f,%.3f,%.3f\n", mode_names[m], b->job_s, b->ticks,
+	       b->missed, s.median, s.p99, s.max);
 	fflush(stdout);
+	free(b);
 }
 
 int main(int argc, char **argv)
@@ -298,8 +215,8 @@ int main(int argc, char **argv)
 
 	switch (scale_parse(argc, argv, "heartbeat",
 			    "usage: heartbeat [--scale smoke|quick|full]\n\n"
-			    "Lag of a 10 ms heartbeat on an event loop while a CPU job runs inline,\n"
-			    "on a thread under the GIL, on a thread without it, in a process.",
+			    "Lag of a 10 ms heartbeat on the coroutine loop while a CPU job runs\n"
+			    "inline, on a thread under the GIL, on a thread without it, in a process.",
 			    &scale)) {
 	case CLI_DONE: return 0;
 	case CLI_BAD: return 2;

@@ -35,14 +35,14 @@
 #ifdef CO_TSAN
 #include <sanitizer/tsan_interface.h>
 #endif
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
 #else
 #define VALGRIND_STACK_REGISTER(lo, hi) 0u
 #define VALGRIND_STACK_DEREGISTER(id) ((void)(id))
+#define VALGRIND_MAKE_MEM_UNDEFINED(p, n) ((void)(p), (void)(n))
 #endif
 
-#define POOL_MAX 1024              /* free guarded stacks kept for reuse */
 #define SHARED_MIN_KIB 256         /* the copy stack is at least this big */
 
 /*
@@ -86,6 +86,12 @@ void co_ctx_make(struct co_ctx *ctx, void *stack, size_t size,
 	uintptr_t top = ((uintptr_t)stack + size) & ~(uintptr_t)15;
 	struct co_frame *f = (struct co_frame *)(top - sizeof *f);
 
+	/* A reused stack still carries the poisoned redzones of dead frames
+	 * (ASan) and, below its last stack pointer, no-access marks (valgrind). */
+#ifdef CO_ASAN
+	__asan_unpoison_memory_region(stack, size);
+#endif
+	VALGRIND_MAKE_MEM_UNDEFINED(stack, size);
 	memset(f, 0, sizeof *f);
 #if defined(__x86_64__)
 	f->mxcsr = 0x1f80;          /* all exceptions masked, round to nearest */
@@ -116,51 +122,134 @@ static char *stack_lo(const struct co_stack *s)
 	return s->map + page_size();
 }
 
-/* A stack of size bytes above a PROT_NONE page: from the pool, or mmap'd. */
-static struct co_stack *stack_get(size_t size)
-{
-	struct co_stack *s = co_loop.pool;
+/*
+ * Stacks are carved from chunks of CHUNK_STACKS, each stack above its own
+ * PROT_NONE page, and a finished task's stack goes back to the pool. None is
+ * unmapped before co_run returns: in a VM every munmap is a TLB flush that
+ * costs more than the rest of a task's life, so chunks go back whole.
+ */
+#define CHUNK_STACKS 64
 
-	if (s && s->size == size) {
-		co_loop.pool = s->next;
-		co_loop.pool_len--;
-		return s;
-	}
-	s = calloc(1, sizeof *s);
-	if (s == NULL)
+struct co_chunk {
+	char *map;
+	size_t len;
+	struct co_chunk *next;
+	struct co_stack stacks[CHUNK_STACKS];
+};
+
+/*
+ * Map len bytes of stack memory; NULL on failure (errno set). No huge
+ * pages: a task touches a page or two of its stack, and a transparent huge
+ * page would have the first touch zero 2 MiB.
+ */
+static char *map_stack_memory(size_t len)
+{
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED)
 		return NULL;
-	s->size = size;
-	s->map = mmap(NULL, size + page_size(), PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (s->map == MAP_FAILED)
-		goto err;
-	if (mprotect(s->map, page_size(), PROT_NONE) != 0) {
-		munmap(s->map, size + page_size());
-		goto err;
-	}
-	s->valgrind_id = VALGRIND_STACK_REGISTER(stack_lo(s), stack_lo(s) + size);
-	return s;
-err:
-	free(s);
-	return NULL;
+	madvise(p, len, MADV_NOHUGEPAGE);
+	return p;
 }
 
-static void stack_unmap(struct co_stack *s)
+/* Turn the memory at map into a stack of size bytes above a guard page. */
+static int guard(struct co_stack *s, char *map, size_t size)
 {
-	VALGRIND_STACK_DEREGISTER(s->valgrind_id);
-	munmap(s->map, s->size + page_size());
-	free(s);
+	if (mprotect(map, page_size(), PROT_NONE) != 0)
+		return -errno;
+	s->map = map;
+	s->size = size;
+	s->valgrind_id = VALGRIND_STACK_REGISTER(stack_lo(s), stack_lo(s) + size);
+	return 0;
+}
+
+/* A guarded stack for a task: from the pool, the current chunk, or a new chunk. */
+static struct co_stack *stack_get(size_t size)
+{
+	struct co_chunk *c = co_loop.chunks;
+	struct co_stack *s = co_loop.pool;
+	size_t span = size + page_size();
+
+	if (s) {
+		co_loop.pool = s->next;
+		return s;
+	}
+	if (co_loop.guarded_live >= co_loop.guarded_limit) {
+		errno = ENOMEM;         /* leave mappings for malloc and threads */
+		return NULL;
+	}
+	if (c == NULL || co_loop.chunk_used == CHUNK_STACKS) {
+		if ((c = calloc(1, sizeof *c)) == NULL)
+			return NULL;
+		c->len = span * CHUNK_STACKS;
+		if ((c->map = map_stack_memory(c->len)) == NULL) {
+			free(c);
+			return NULL;
+		}
+		c->next = co_loop.chunks;
+		co_loop.chunks = c;
+		co_loop.chunk_used = 0;
+	}
+	s = &c->stacks[co_loop.chunk_used];
+	if (guard(s, c->map + span * (size_t)co_loop.chunk_used, size) != 0)
+		return NULL;
+	co_loop.chunk_used++;
+	return s;
 }
 
 static void stack_put(struct co_stack *s)
 {
-	if (co_loop.pool_len >= POOL_MAX) {
-		stack_unmap(s);
-		return;
-	}
 	s->next = co_loop.pool;
 	co_loop.pool = s;
-	co_loop.pool_len++;
+}
+
+static void unmap_all_stacks(void)
+{
+	while (co_loop.chunks) {
+		struct co_chunk *c = co_loop.chunks;
+		co_loop.chunks = c->next;
+		for (int i = 0; i < CHUNK_STACKS; i++)
+			if (c->stacks[i].map)
+				VALGRIND_STACK_DEREGISTER(c->stacks[i].valgrind_id);
+		munmap(c->map, c->len);
+		free(c);
+	}
+	co_loop.pool = NULL;
+	if (co_loop.shared) {
+		VALGRIND_STACK_DEREGISTER(co_loop.shared->valgrind_id);
+		munmap(co_loop.shared->map, co_loop.shared->size + page_size());
+		free(co_loop.shared);
+		co_loop.shared = NULL;
+	}
+}
+
+/* The shared copy stack: one mapping of its own. */
+static struct co_stack *shared_stack_new(size_t size)
+{
+	struct co_stack *s = calloc(1, sizeof *s);
+	char *map = s ? map_stack_memory(size + page_size()) : NULL;
+
+	if (map && guard(s, map, size) == 0)
+		return s;
+	if (map)
+		munmap(map, size + page_size());
+	free(s);
+	return NULL;
+}
+
+/* Guarded stacks allowed: two mappings each, keeping 4,096 mappings spare. */
+static long guarded_limit(void)
+{
+	FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+	long maps = 65530;
+
+	if (f) {
+		if (fscanf(f, "%ld", &maps) != 1)
+			maps = 65530;
+		fclose(f);
+	}
+	return maps > 8192 ? (maps - 4096) / 2 : maps / 4;
 }
 
 /* ---- Overflow report ---- */
@@ -226,6 +315,7 @@ int co_stack_setup(void)
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGSEGV, &sa, &old_segv);
+	co_loop.guarded_limit = guarded_limit();
 #ifdef CO_TSAN
 	co_loop.sched_tsan_fiber = __tsan_get_current_fiber();
 #endif
@@ -234,15 +324,7 @@ int co_stack_setup(void)
 
 void co_stack_teardown(void)
 {
-	while (co_loop.pool) {
-		struct co_stack *s = co_loop.pool;
-		co_loop.pool = s->next;
-		stack_unmap(s);
-	}
-	co_loop.pool_len = 0;
-	if (co_loop.shared)
-		stack_unmap(co_loop.shared);
-	co_loop.shared = NULL;
+	unmap_all_stacks();
 	sigaction(SIGSEGV, &old_segv, NULL);
 	sigaltstack(&old_alt_stack, NULL);
 	free(alt_stack.ss_sp);
@@ -260,7 +342,7 @@ static int use_copy(struct co_task *t)
 	if (co_loop.shared == NULL) {
 		size_t kib = co_loop.cfg.stack_kib > SHARED_MIN_KIB ? co_loop.cfg.stack_kib
 								    : SHARED_MIN_KIB;
-		co_loop.shared = stack_get(kib * 1024);
+		co_loop.shared = shared_stack_new(kib * 1024);
 		if (co_loop.shared == NULL)
 			return -ENOMEM;
 	}
@@ -274,7 +356,7 @@ static int use_copy(struct co_task *t)
 int co_task_stack(struct co_task *t)
 {
 	enum co_stack_mode mode = co_loop.cfg.stack;
-	long max = co_loop.cfg.guarded_max ? co_loop.cfg.guarded_max : 16384;
+	long max = co_loop.cfg.guarded_max ? co_loop.cfg.guarded_max : 1024;
 
 	if (mode == CO_STACK_COPY || (mode == CO_STACK_AUTO && co_loop.guarded_live >= max))
 		return use_copy(t);
@@ -355,6 +437,7 @@ static void copy_in(struct co_task *t)
 	__asan_unpoison_memory_region(stack_lo(co_loop.shared), co_loop.shared->size);
 #endif
 	if (t->started) {
+		VALGRIND_MAKE_MEM_UNDEFINED(shared_top() - t->saved_len, t->saved_len);
 		memcpy(shared_top() - t->saved_len, t->saved, t->saved_len);
 		co_loop.stats.copy_bytes += t->saved_len;
 	} else {

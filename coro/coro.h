@@ -40,7 +40,12 @@
  *            copy task's stack variable is NOT valid from another task, a
  *            done callback or a co_to_thread worker: share heap memory.
  *   auto     guarded while fewer than co_config.guarded_max (default
- *            16,384) guarded stacks are live, copy beyond that.
+ *            1,024) guarded stacks are live, copy beyond that. The default
+ *            is low because a fresh guarded stack costs a page fault, and
+ *            page faults are slow in a VM (tens of us on the test host).
+ *   Guarded stacks are reused from a pool and unmapped only when co_run
+ *   returns (munmap flushes the TLB); at most (vm.max_map_count - 4096) / 2
+ *   are made, so that malloc and threads keep mappings to work with.
  *
  * Single thread: the loop and every task run on the thread that called
  * co_run. Only co_to_thread's function runs elsewhere.
@@ -88,7 +93,7 @@ extern const char *const co_stack_names[];   /* "auto", "guarded", "copy", NULL 
 struct co_config {
 	enum co_stack_mode stack;   /* default CO_STACK_AUTO */
 	size_t stack_kib;           /* guarded stack size; 0: 64 */
-	long guarded_max;           /* auto: guarded stacks before copy; 0: 16384 */
+	long guarded_max;           /* auto: guarded stacks before copy; 0: 1024 */
 	int threads;                /* co_to_thread pool size; 0: 4 */
 };
 

@@ -92,8 +92,10 @@ struct co_loop {
 	long fd_waits;              /* tasks parked on descriptors */
 	long jobs;                  /* co_to_thread/co_to_process in flight */
 
+	struct co_chunk *chunks;    /* guarded stacks are carved from these */
+	int chunk_used;             /* stacks carved from the newest chunk */
 	struct co_stack *pool;      /* guarded stacks for reuse */
-	long pool_len;
+	long guarded_limit;         /* from vm.max_map_count */
 	long guarded_live, copy_live;
 	struct co_stack *shared;    /* the copy-mode stack */
 	struct co_task *shared_owner;

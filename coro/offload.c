@@ -67,7 +67,7 @@ static int pool_start(void)
 {
 	int n = co_loop.cfg.threads > 0 ? co_loop.cfg.threads : 4;
 	struct co_offload *o = calloc(1, sizeof *o + (size_t)n * sizeof(pthread_t));
-	int err;
+	int err = 0;
 
 	if (o == NULL)
 		return -ENOMEM;
@@ -184,8 +184,9 @@ int co_to_thread(co_fn fn, void *arg, intptr_t *value)
 static void child_run(int wfd, co_fn fn, void *arg) __attribute__((noreturn));
 static void child_run(int wfd, co_fn fn, void *arg)
 {
-	struct { int status; intptr_t value; } r = { 0, 0 };
+	struct { int status; intptr_t value; } r;
 
+	memset(&r, 0, sizeof r);        /* the padding goes down the pipe too */
 	r.status = fn(arg, &r.value);
 	_exit(write(wfd, &r, sizeof r) == (ssize_t)sizeof r ? 0 : 1);
 }

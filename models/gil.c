@@ -78,29 +78,31 @@ int main(int argc, char **argv)
 	struct run run;
 	struct gil g;
 	struct netserver server;
-	int err;
+	int err, status;
 
 	switch (cli_parse(argc, argv, "gil", extras, &cli)) {
 	case CLI_DONE: return 0;
 	case CLI_BAD: return 2;
 	case CLI_RUN: break;
 	}
-	if ((err = gil_init(&g, (enum gil_mode)mode, (long)interval_us, (long)ticks)) != 0) {
-		fprintf(stderr, "gil: gil_init: %s\n", strerror(err));
-		return 3;
-	}
+	if (cli.workers > cli.wl.tasks)
+		cli.workers = cli.wl.tasks;
+	if ((status = netserver_open(&cli, &server)) != 0)
+		return status;
 	long tasks = cli.wl.tasks;
 	struct gil_pool p = { .gil = &g, .wl = &cli.wl, .workers = cli.workers };
 	p.value = calloc((size_t)tasks, sizeof *p.value);
 	p.done = calloc((size_t)tasks, sizeof *p.done);
 	if (!p.value || !p.done) {
 		fprintf(stderr, "gil: calloc for %ld tasks: out of memory\n", tasks);
-		return 3;
+		status = 3;
+		goto out_free;
 	}
-	if (cli.workers > 0 && cli.workers > tasks)
-		cli.workers = tasks;
-	if ((err = netserver_open(&cli, &server)) != 0)
-		return err;
+	if ((err = gil_init(&g, (enum gil_mode)mode, (long)interval_us, (long)ticks)) != 0) {
+		fprintf(stderr, "gil: gil_init: %s\n", strerror(err));
+		status = 3;
+		goto out_free;
+	}
 	run_begin(&run, &cli);
 	tl_begin(tasks);
 
@@ -114,10 +116,11 @@ int main(int argc, char **argv)
 	report_lock(&run, &g, &p, interval_us, ticks);
 	tl_finish(cli.model);
 
-	int status = run_finish(&run);
-	netserver_close(&server);
+	status = run_finish(&run);
 	gil_destroy(&g);
+out_free:
 	free(p.value);
 	free(p.done);
+	netserver_close(&server);
 	return status;
 }

@@ -5,13 +5,16 @@
 #
 # Installs the test tools when missing, then for each build flavour (default
 # gcc, clang, ASan+UBSan, TSan) builds everything and runs the cmocka unit
-# tests and the bats command-line tests, all as TAP. Ends with one line,
-# "N passed, N failed, N skipped", and exits non-zero if anything failed.
+# tests and the bats command-line tests, all as TAP. The default flavour also
+# runs the coroutine runtime's unit tests under valgrind; the aarch64 flavour
+# cross-builds with aarch64-linux-gnu-gcc and runs the unit tests under
+# qemu-aarch64 (the command-line tests need native programs). Ends with one
+# line, "N passed, N failed, N skipped", and exits non-zero if anything failed.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
 install=1
-flavours="default clang asan tsan"
+flavours="default clang asan tsan aarch64"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--no-install) install=0 ;;
@@ -21,8 +24,14 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-packages="make gcc clang libc6-dev libcmocka-dev bats jq bc procps util-linux python3 gnuplot-nox"
+packages="make gcc clang libc6-dev libcmocka-dev bats jq bc procps util-linux python3
+	gnuplot-nox valgrind gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libcmocka-dev:arm64"
 if [ $install = 1 ]; then
+	# libcmocka-dev:arm64 needs the arm64 architecture known to dpkg.
+	if [ "$(id -u)" = 0 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		dpkg --add-architecture arm64 || exit 1
+	fi
+	# shellcheck disable=SC2086
 	sh scripts/deps.sh $packages || exit 1
 fi
 
@@ -36,7 +45,8 @@ for flavour in $flavours; do
 	clang) build=build/clang; opts="CC=clang" ;;
 	asan) build=build/asan; opts="SAN=asan" ;;
 	tsan) build=build/tsan; opts="SAN=tsan" ;;
-	*) echo "test.sh: --only: unknown flavour '$flavour' (accepted: default clang asan tsan)" >&2; exit 2 ;;
+	aarch64) build=build/aarch64; opts="CC=aarch64-linux-gnu-gcc" ;;
+	*) echo "test.sh: --only: unknown flavour '$flavour' (accepted: default clang asan tsan aarch64)" >&2; exit 2 ;;
 	esac
 	echo "== $flavour build ($build)"
 	# shellcheck disable=SC2086
@@ -45,17 +55,38 @@ for flavour in $flavours; do
 		continue
 	fi
 	echo "ok - $flavour build" >>"$log"
+	if [ "$flavour" = aarch64 ]; then
+		for t in "$build"/tests/test_*; do
+			echo "== aarch64 unit (qemu-aarch64): $(basename "$t")"
+			CM_QEMU_USER=1 CMOCKA_MESSAGE_OUTPUT=TAP \
+				qemu-aarch64 -L /usr/aarch64-linux-gnu "$t" 2>&1 | tee -a "$log"
+		done
+		continue
+	fi
 	for t in "$build"/tests/test_*; do
 		[ -x "$t" ] || continue
 		echo "== $flavour unit: $(basename "$t")"
 		CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1 | tee -a "$log"
 	done
+	if [ "$flavour" = default ]; then
+		for t in "$build"/tests/test_coro_*; do
+			echo "== valgrind: $(basename "$t")"
+			if valgrind -q --error-exitcode=99 "$t" >/dev/null 2>"$log.vg"; then
+				echo "ok - valgrind $(basename "$t")" | tee -a "$log"
+			else
+				cat "$log.vg"
+				echo "not ok - valgrind $(basename "$t")" | tee -a "$log"
+			fi
+		done
+		rm -f "$log.vg"
+	fi
 	echo "== $flavour command-line tests"
 	BUILD="$build" FLAVOUR="$flavour" bats --tap tests/cli 2>&1 | tee -a "$log"
 done
 
 awk '
-	/^ok .*# [Ss][Kk][Ii][Pp]/ { skipped++; next }
+	# cmocka writes a skipped test as "not ok N # SKIP name".
+	/^(not )?ok .*# [Ss][Kk][Ii][Pp]/ { skipped++; next }
 	/^ok /                     { passed++; next }
 	/^not ok /                 { failed++; print "FAILED: " $0 > "/dev/stderr" }
 	END { printf "%d passed, %d failed, %d skipped\n", passed, failed, skipped; exit failed > 0 }

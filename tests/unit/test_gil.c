@@ -167,7 +167,9 @@ static void test_every_waiter_served_old(void **state)
 
 /*
  * Under the new lock a waiter asks after one interval and the holder drops
- * at its next check point: each take costs about one interval. Allow 20.
+ * at its next check point: each take costs about one interval. The median
+ * of 5 takes must be under 20 intervals and every take under 100 (a loaded
+ * machine can deschedule a thread for a while).
  */
 static void test_waiter_within_intervals(void **state)
 {
@@ -176,6 +178,8 @@ static void test_waiter_within_intervals(void **state)
 	struct stress s = { .gil = &g };
 	struct worker hog = { .s = &s };
 	struct gil_thread me;
+	double waited_us[5];
+	struct summary sum;
 	(void)state;
 
 	assert_int_equal(gil_init(&g, GIL_NEW, interval_us, 1), 0);
@@ -188,12 +192,14 @@ static void test_waiter_within_intervals(void **state)
 		wl_sleep_ms(2);   /* let the hog hold it */
 		uint64_t t0 = now_ns();
 		gil_take(&me);
-		uint64_t waited_us = (now_ns() - t0) / 1000;
+		waited_us[k] = (double)(now_ns() - t0) / 1e3;
 		gil_drop(&me);
-		assert_in_range(waited_us, 0, 20 * interval_us);
 	}
 	atomic_store(&s.served, STRESS_THREADS);   /* release the hog */
 	pthread_join(hog.tid, NULL);
+	summarize(waited_us, 5, &sum);
+	assert_true(sum.median < 20.0 * interval_us);
+	assert_true(sum.max < 100.0 * interval_us);
 	struct gil_stats st;
 	gil_stats(&g, &st);
 	assert_true(st.forced_drops > 0);

@@ -1,0 +1,79 @@
+#!/usr/bin/env bats
+# The coro model: exact cpu total, every io task completed with the waits
+# overlapped, each stack mode, strict options, exhaustion reported.
+
+load common
+
+@test "coro cpu prints the exact default total, one task after another" {
+	run "$BUILD/coro" cpu --json
+	[ "$status" -eq 0 ]
+	[ "$(json_field result)" = "$EXACT_TOTAL" ]
+	[ "$(json_field ok)" = true ]
+	[ "$(json_field model)" = coro ]
+	[ "$(json_field completed)" = 20 ]
+	# No task suspends: one switch into each, plus the main task's.
+	[ "$(json_field switches)" -le 25 ]
+}
+
+@test "coro io overlaps the waits: 1000 tasks of 200 ms well under T * d" {
+	for stack in guarded copy auto; do
+		run "$BUILD/coro" io --tasks 1000 --ms 200 --stack "$stack" --json
+		[ "$status" -eq 0 ]
+		[ "$(json_field result)" = 1000 ]
+		[ "$(json_field stack)" = "$stack" ]
+		[ "$(json_field leaked_fds)" = 0 ]
+		assert_between 0.2 "$(json_field wall_s)" 10
+	done
+}
+
+@test "coro io with 20,000 tasks spills from guarded to copy stacks in auto mode" {
+	[ "$FLAVOUR" = default ] || skip "20,000 tasks: default build only"
+	run "$BUILD/coro" io --tasks 20000 --ms 100 --json
+	[ "$status" -eq 0 ]
+	[ "$(json_field result)" = 20000 ]
+	[ "$(json_field guarded_stacks)" = 1024 ]
+	[ "$(json_field copy_tasks)" -ge 18976 ]
+}
+
+@test "coro io: a million tasks sleeping 1 s complete" {
+	[ "$FLAVOUR" = default ] || skip "1,000,000 tasks: default build only"
+	run "$BUILD/coro" io --tasks 1000000 --ms 1000 --json
+	[ "$status" -eq 0 ]
+	[ "$(json_field result)" = 1000000 ]
+	[ "$(json_field ok)" = true ]
+}
+
+@test "guarded stacks past vm.max_map_count: exit 3, how far it got" {
+	[ "$FLAVOUR" = default ] || skip "tens of thousands of guarded stacks: default build only"
+	maps=$(cat /proc/sys/vm/max_map_count)
+	[ "$maps" -le 200000 ] || skip "vm.max_map_count $maps: too many stacks to reach it"
+	want=$((maps / 2 + 1000))
+	run --separate-stderr "$BUILD/coro" io --tasks "$want" --ms 10 --stack guarded --json
+	[ "$status" -eq 3 ]
+	[[ "$stderr" == *"coro: started "*" of $want tasks: Cannot allocate memory"* ]]
+	[ "$(json_field completed)" -gt $((maps / 4)) ]
+	[ "$(json_field completed)" -lt "$want" ]
+}
+
+@test "coro bad options exit 2 with one line" {
+	run --separate-stderr "$BUILD/coro" io --stack deep
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"--stack: invalid value 'deep' (accepted: auto|guarded|copy)"* ]]
+	run --separate-stderr "$BUILD/coro" cpu --workers 2
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"--workers 2: not used by this model"* ]]
+	run --separate-stderr "$BUILD/coro" io --tasks 0
+	[ "$status" -eq 2 ]
+}
+
+@test "coro_scale smoke prints its CSV header and one row per stack mode" {
+	[ "$FLAVOUR" = default ] || skip "benchmark: default build only"
+	run --separate-stderr "$BUILD/bench/coro_scale" --scale smoke
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "tasks,stack_mode,ms,wall_s,max_rss_kb,bytes_per_task" ]
+	[ "${#lines[@]}" -eq 4 ]
+	[[ "${lines[1]}" == 10000,guarded,100,* ]]
+	[[ "${lines[2]}" == 10000,copy,100,* ]]
+	run "$BUILD/bench/coro_scale" --scale huge
+	[ "$status" -eq 2 ]
+}
