@@ -173,7 +173,10 @@ int co_next_completed(co_tid *ids, size_t *n, co_tid *done);
  */
 int co_wait_for(co_tid id, int64_t deadline, intptr_t *value);
 
-/* Called on the loop, once, when a task finishes (status, value as joined). */
+/*
+ * Called once when a task finishes (status, value as joined), on its own
+ * stack just after its function returns; it must not suspend.
+ */
 typedef void (*co_done_fn)(co_tid id, int status, intptr_t value, void *data);
 
 /* Add a done callback; if the task has already finished, it runs now. */
@@ -185,7 +188,8 @@ int co_on_done(co_tid id, co_done_fn fn, void *data);
  * -ECANCELED) gets the rest cancelled. co_group_wait collects every task,
  * frees the group and returns that first failure, or 0. If the waiting task
  * itself is cancelled, the group's tasks are cancelled too and it returns
- * -ECANCELED once they have finished.
+ * -ECANCELED once they have finished. The group owns its tasks: do not
+ * join or detach them yourself.
  */
 struct co_group;
 int co_group_new(struct co_group **g);

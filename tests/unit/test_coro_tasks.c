@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,16 @@ static int sleep_ms(void *arg, intptr_t *value)
 	return err;
 }
 
+/* Sleep until arg ms after t0 (set by the spawner), then return arg. */
+static int64_t t0;
+
+static int sleep_until(void *arg, intptr_t *value)
+{
+	int err = co_sleep(t0 + (intptr_t)arg * CO_MS);
+	*value = (intptr_t)arg;
+	return err;
+}
+
 static int gather_body(void *arg, intptr_t *value)
 {
 	const intptr_t ms[] = { 30, 10, 20, 1 };
@@ -84,8 +95,9 @@ static int as_completed_body(void *arg, intptr_t *value)
 	size_t n = 4;
 	intptr_t v;
 	(void)arg;
+	t0 = co_now();
 	for (int i = 0; i < 4; i++)
-		assert_int_equal(co_spawn(&id[i], sleep_ms, (void *)ms[i]), 0);
+		assert_int_equal(co_spawn(&id[i], sleep_until, (void *)ms[i]), 0);
 	for (int k = 0; k < 4; k++) {
 		assert_int_equal(co_next_completed(id, &n, &done), 0);
 		assert_int_equal(co_join(done, &v), 0);
@@ -107,16 +119,18 @@ static int wait_first_body(void *arg, intptr_t *value)
 	co_tid id[3];
 	intptr_t v;
 	(void)arg;
-	assert_int_equal(co_spawn(&id[0], sleep_ms, (void *)30), 0);
-	assert_int_equal(co_spawn(&id[1], sleep_ms, (void *)5), 0);
-	assert_int_equal(co_spawn(&id[2], sleep_ms, (void *)20), 0);
+	t0 = co_now();
+	assert_int_equal(co_spawn(&id[0], sleep_until, (void *)300), 0);
+	assert_int_equal(co_spawn(&id[1], sleep_until, (void *)5), 0);
+	assert_int_equal(co_spawn(&id[2], sleep_until, (void *)200), 0);
 	assert_int_equal(co_wait_first(id, 3, CO_FOREVER), 1);
 	assert_int_equal(co_wait_first(id, 3, co_now() + CO_MS), 1);   /* still there */
 	assert_int_equal(co_join(id[1], &v), 0);
-	assert_int_equal(co_wait_first((co_tid[]){ id[0], id[2] }, 2, co_now() + CO_MS),
-			 -ETIMEDOUT);
+	if (co_now() < t0 + 150 * CO_MS)        /* a loaded machine may be past it */
+		assert_int_equal(co_wait_first((co_tid[]){ id[0], id[2] }, 2, co_now() + CO_MS),
+				 -ETIMEDOUT);
 	assert_int_equal(co_join(id[0], &v), 0);   /* the others were left running */
-	assert_int_equal(v, 30);
+	assert_int_equal(v, 300);
 	assert_int_equal(co_join(id[2], &v), 0);
 	*value = 1;
 	return 0;
@@ -290,18 +304,28 @@ static int ticker(void *arg, intptr_t *value)
 	return 0;
 }
 
+/* Other programs on a shared machine may hold every pid: then skip. */
+static bool out_of_threads;
+
 static int to_thread_body(void *arg, intptr_t *value)
 {
 	co_tid tick;
 	intptr_t v = 0, ticks = 0;
 	(void)arg;
 	assert_int_equal(co_spawn(&tick, ticker, NULL), 0);
-	assert_int_equal(co_to_thread(blocking_sleep, NULL, &v), 0);
-	assert_int_equal(v, 7);
+	int err = co_to_thread(blocking_sleep, NULL, &v);
 	assert_int_equal(co_cancel(tick), 0);
 	assert_int_equal(co_join(tick, &ticks), 0);
-	/* 200 ms of blocking work; 10 ms ticks went on (generous bound). */
-	assert_true(ticks >= 5);
+	if (err == -EAGAIN) {           /* no thread to be had: skip */
+		*value = 1;
+		out_of_threads = true;
+		return 0;
+	}
+	assert_int_equal(err, 0);
+	assert_int_equal(v, 7);
+	/* 200 ms of blocking work: about 20 ticks of 10 ms went on meanwhile;
+	 * a stalled loop would give 0 (generous bound for a loaded machine). */
+	assert_true(ticks >= 3);
 	*value = 1;
 	return 0;
 }
@@ -310,7 +334,10 @@ static void test_to_thread_does_not_stall_a_ticker(void **state)
 {
 	(void)state;
 	skip_under_qemu();
+	out_of_threads = false;
 	run_both(to_thread_body);
+	if (out_of_threads)
+		skip();
 }
 
 static int child_work(void *arg, intptr_t *value)
@@ -323,7 +350,13 @@ static int to_process_body(void *arg, intptr_t *value)
 {
 	intptr_t v = 0;
 	(void)arg;
-	assert_int_equal(co_to_process(child_work, (void *)(intptr_t)getpid(), &v), -EDOM);
+	int err = co_to_process(child_work, (void *)(intptr_t)getpid(), &v);
+	*value = 1;
+	if (err == -EAGAIN) {
+		out_of_threads = true;
+		return 0;
+	}
+	assert_int_equal(err, -EDOM);
 	assert_int_equal(v, 1234);
 	*value = 1;
 	return 0;
@@ -333,7 +366,10 @@ static void test_to_process_returns_child_outcome(void **state)
 {
 	(void)state;
 	skip_under_qemu();
+	out_of_threads = false;
 	run_both(to_process_body);
+	if (out_of_threads)
+		skip();
 }
 
 /* ---- Misuse ---- */
@@ -397,11 +433,14 @@ static int other_thread_body(void *arg, intptr_t *value)
 	pthread_t th;
 	int r = 0;
 	(void)arg;
-	assert_int_equal(pthread_create(&th, NULL, spawn_from_thread, &r), 0);
+	*value = 1;
+	if (pthread_create(&th, NULL, spawn_from_thread, &r) != 0) {
+		out_of_threads = true;
+		return 0;
+	}
 	pthread_join(th, NULL);
 	assert_int_equal(r, -EPERM);
 	assert_non_null(strstr(msg, "co_spawn: no loop runs on this thread"));
-	*value = 1;
 	return 0;
 }
 
@@ -418,7 +457,10 @@ static void test_calls_from_another_thread_are_refused(void **state)
 {
 	(void)state;
 	skip_under_qemu();
+	out_of_threads = false;
 	run_both(other_thread_body);
+	if (out_of_threads)
+		skip();
 }
 
 int main(void)
