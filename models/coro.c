@@ -8,6 +8,13 @@
  *   cpu: task i computes its sum without ever suspending, so the tasks run
  *        one after another on the one thread: no speedup over seq, which is
  *        the point.
+ *   net: task i connects, sends its request and reads the answer with the
+ *        loop's co_connect, co_write and co_read (lib/net_co.c), parking on
+ *        EAGAIN, so ten thousand requests wait at once in one thread. The
+ *        main task opens task i's socket before spawning it, so running out
+ *        of descriptors stops the spawning: "started k of T tasks: Too many
+ *        open files", exit 3. The server is private (lib/netserver.h)
+ *        unless --connect names one.
  *
  * --stack guarded|copy|auto picks the coroutine stacks (trade-off in
  * coro/coro.h). If spawning task k fails (guarded stacks past
@@ -20,14 +27,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "cli.h"
 #include "coro.h"
+#include "net.h"
+#include "netserver.h"
 #include "run.h"
 
 struct shared {
 	const struct wl_params *wl;
 	u128 *value;           /* value[i]: task i's result */
 	bool *done;            /* done[i]: task i finished */
+	int *fd;               /* net: fd[i], task i's socket, opened by the main task */
 	struct run *run;
 	long started;
 };
@@ -40,6 +52,15 @@ static int one_task(void *arg, intptr_t *unused)
 	int err = 0;
 
 	(void)unused;
+	if (S.wl->kind == WL_NET) {
+		err = net_co_exchange(S.fd[i], &S.wl->server, i, S.wl->ms);
+		close(S.fd[i]);
+		if (err == -ECANCELED)
+			return err;
+		S.value[i] = err == 0;
+		S.done[i] = true;
+		return 0;
+	}
 	if (S.wl->kind == WL_IO)
 		err = co_sleep(co_now() + S.wl->ms * CO_MS);
 	if (err)
@@ -58,9 +79,15 @@ static int fan_out(void *arg, intptr_t *unused)
 
 	(void)unused;
 	for (S.started = 0; S.started < tasks; S.started++) {
-		err = co_spawn(&id[S.started], one_task, (void *)(intptr_t)S.started);
-		if (err)
+		long i = S.started;
+		if (S.wl->kind == WL_NET && (err = S.fd[i] = net_socket()) < 0)
 			break;
+		err = co_spawn(&id[i], one_task, (void *)(intptr_t)i);
+		if (err) {
+			if (S.wl->kind == WL_NET)
+				close(S.fd[i]);
+			break;
+		}
 	}
 	if (err)
 		run_shortfall(S.run, "tasks", S.started, tasks, -err);
@@ -89,19 +116,25 @@ int main(int argc, char **argv)
 			"runs every task)\n", cli.workers);
 		return 2;
 	}
+	struct netserver server;
+	int err = netserver_open(&cli, &server);
+	if (err != 0)
+		return err;
 	long tasks = cli.wl.tasks;
 	co_tid *id = calloc((size_t)tasks, sizeof *id);
 	S = (struct shared){ .wl = &cli.wl, .run = &run };
 	S.value = calloc((size_t)tasks, sizeof *S.value);
 	S.done = calloc((size_t)tasks, sizeof *S.done);
-	if (!id || !S.value || !S.done) {
+	S.fd = calloc((size_t)tasks, sizeof *S.fd);
+	if (!id || !S.value || !S.done || !S.fd) {
 		fprintf(stderr, "coro: calloc for %ld tasks: out of memory\n", tasks);
+		netserver_close(&server);
 		return 3;
 	}
 	run_begin(&run, &cli);
 
 	struct co_config cfg = { .stack = (enum co_stack_mode)stack };
-	int err = co_run(fan_out, id, NULL, &cfg);
+	err = co_run(fan_out, id, NULL, &cfg);
 	if (err && err != -ENOMEM)
 		fprintf(stderr, "coro: co_run: %s\n", strerror(-err));
 	for (long i = 0; i < tasks; i++)
@@ -114,6 +147,8 @@ int main(int argc, char **argv)
 	run_extra_int(&run, "copy_tasks", st.copy_live_max);
 
 	int status = run_finish(&run);
+	netserver_close(&server);
+	free(S.fd);
 	free(id);
 	free(S.value);
 	free(S.done);
