@@ -8,7 +8,13 @@
  *   vol_switches_per_round_trip
  *
  * Mechanisms: bare (bench/bare_switch_x86_64.S: push the callee-saved
- * registers, swap the stack pointer; the floor; x86-64 only), swapcontext
+ * registers, swap the stack pointer; the floor; x86-64 only), coro (the
+ * coroutine runtime's own switch, co_switch, between two contexts made
+ * with co_ctx_make; it also saves and restores MXCSR and the x87 control
+ * word, which bare leaves out), coro_copy (two tasks of the runtime on the copy stack
+ * taking turns with co_yield: each switch goes through the scheduler, copies
+ * the live parts of both stacks out and in, and each round of the run queue
+ * ends with a non-blocking epoll_wait, as an asyncio loop does), swapcontext
  * (glibc, which also saves the signal mask with a system call),
  * thread_futex, thread_cond, thread_pipe (two threads of one process),
  * proc_pipe, proc_futex (two processes, the futex word in shared memory),
@@ -71,19 +77,20 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "coro.h"
 
 enum mechanism {
-	M_BARE, M_SWAPCONTEXT, M_THREAD_FUTEX, M_THREAD_COND, M_THREAD_PIPE,
+	M_BARE, M_CORO, M_CORO_COPY, M_SWAPCONTEXT, M_THREAD_FUTEX, M_THREAD_COND, M_THREAD_PIPE,
 	M_PROC_PIPE, M_PROC_FUTEX, M_PERF_PIPE, M_COUNT
 };
 static const char *const mech_names[] = {
-	"bare", "swapcontext", "thread_futex", "thread_cond", "thread_pipe",
+	"bare", "coro", "coro_copy", "swapcontext", "thread_futex", "thread_cond", "thread_pipe",
 	"proc_pipe", "proc_futex", "perf_pipe", "all", NULL
 };
 enum placement { P_ONE_CPU, P_TWO_CPUS, P_UNPINNED };
 static const char *const place_names[] = { "one-cpu", "two-cpus", "unpinned" };
 
-/* How much to time: round trips per sample and samples, for kernel switches. */
+/* How much to time: round trips per sample, and samples. */
 struct plan {
 	long per_sample;
 	int samples;
@@ -174,6 +181,17 @@ static void bare_start(char *stack, size_t size)
 }
 #endif
 
+static struct co_ctx coro_main_ctx, coro_partner_ctx;
+
+static void coro_partner(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		served++;
+		co_switch(&coro_partner_ctx, &coro_main_ctx);
+	}
+}
+
 static ucontext_t uc_main, uc_partner;
 
 static void uc_partner_fn(void)
@@ -214,6 +232,11 @@ static void run_user(enum mechanism m, struct plan p)
 			v = TIME_BATCH(k, bare_switch(&bare_main_sp, bare_partner_sp));
 			break;
 #endif
+		case M_CORO:
+			if (s < 0)
+				co_ctx_make(&coro_partner_ctx, stack, sizeof stack, coro_partner, NULL);
+			v = TIME_BATCH(k, co_switch(&coro_main_ctx, &coro_partner_ctx));
+			break;
 		case M_SWAPCONTEXT:
 			if (s < 0)
 				uc_start(stack, sizeof stack);
@@ -233,6 +256,66 @@ static void run_user(enum mechanism m, struct plan p)
 	}
 	print_row(mech_names[m], "none", k * p.samples, ns, p.samples, -1);
 	free(ns);
+}
+
+/* coro_copy: the measuring task and its partner, both on the copy stack. */
+struct copy_run {
+	struct plan p;
+	double *ns;
+	int stop;
+};
+
+static int copy_partner(void *arg, intptr_t *value)
+{
+	struct copy_run *r = arg;
+
+	(void)value;
+	while (!r->stop) {
+		served++;
+		co_yield();
+	}
+	return 0;
+}
+
+static int copy_main(void *arg, intptr_t *value)
+{
+	struct copy_run *r = arg;
+	long k = r->p.per_sample;
+	co_tid partner;
+	int err = co_spawn(&partner, copy_partner, r);
+
+	(void)value;
+	if (err)
+		return err;
+	for (int s = -1; s < r->p.samples; s++) {   /* s == -1: the warm-up */
+		double v = TIME_BATCH(k, co_yield());
+		if (s >= 0)
+			r->ns[s] = v;
+	}
+	r->stop = 1;
+	return co_join(partner, NULL);
+}
+
+static void run_coro_copy(struct plan p)
+{
+	struct copy_run r = { p, calloc((size_t)p.samples, sizeof(double)), 0 };
+	const struct co_config cfg = { .stack = CO_STACK_COPY };
+	long k = p.per_sample;
+
+	if (r.ns == NULL)
+		die("calloc", ENOMEM);
+	served = 0;
+	int err = co_run(copy_main, &r, NULL, &cfg);
+	if (err)
+		die("co_run", -err);
+	sink_u64(served);
+	if (served != (uint64_t)k * (uint64_t)(p.samples + 1)) {
+		fprintf(stderr, "lat_switch: coro_copy: partner served %llu of %ld round trips\n",
+			(unsigned long long)served, k * (p.samples + 1));
+		exit(1);
+	}
+	print_row("coro_copy", "none", k * p.samples, r.ns, p.samples, -1);
+	free(r.ns);
 }
 
 /*
@@ -584,10 +667,15 @@ int main(int argc, char **argv)
 	find_cpus();
 	printf("mechanism,placement,round_trips,median_ns,p10_ns,p90_ns,min_ns,max_ns,"
 	       "vol_switches_per_round_trip\n");
+	fflush(stdout);   /* before any fork */
 	for (int m = 0; m < M_COUNT; m++) {
 		if (only != M_COUNT && only != m)
 			continue;
-		if (m == M_BARE || m == M_SWAPCONTEXT) {
+		if (m == M_CORO_COPY) {
+			run_coro_copy(up);
+			continue;
+		}
+		if (m == M_BARE || m == M_CORO || m == M_SWAPCONTEXT) {
 #if !defined(__x86_64__)
 			if (m == M_BARE) {
 				fprintf(stderr, "lat_switch: bare: x86-64 only; row left out\n");

@@ -10,27 +10,31 @@
  * search reached its cap) | other; detail says what the failing attempt
  * saw (no commas).
  *
- * An attempt at N is the io fan-out with every task waiting: N threads
- * (default stack, or 64 KiB) or N forked children, each blocked in read()
- * on one pipe, so that all N are alive at the same moment; closing the
- * pipe's write end releases them, and every one is joined or reaped before
- * the attempt reports. Each attempt runs in a child process of its own, so
+ * An attempt at N is the io fan-out with every task waiting: N coroutines
+ * (guarded or copy stacks) in co_sleep, cancelled and joined after the
+ * peak; N threads (default stack, or 64 KiB) or N forked children, each
+ * blocked in read() on one pipe, so that all N are alive at the same
+ * moment; closing the pipe's write end releases them, and every one is
+ * joined or reaped before the attempt reports. Each attempt runs in a child process of its own, so
  * that running out of memory (the OOM killer) ends the attempt, not this
  * program.
  *
  * The search doubles N from a start to a cap (smoke: 8 to 64; quick: 256 to
- * 4,096, below every limit; full: 4,096 to 131,072). The first attempt that
+ * 4,096, processes 128 to 1,024, below every limit; full: 4,096 to 131,072,
+ * coroutines to 1,048,576, processes from 32,768: a fork costs milliseconds
+ * on some virtual machines, and the failing attempt counts the edge anyway). The first attempt that
  * fails ends it: when creation failed at task k, those k were alive
  * together, so max_n is k (or the last N that succeeded, if larger) and the
- * errno together with the machine's state at that moment names the limit:
- *   EAGAIN/ENOMEM with this process's mappings near vm.max_map_count ->
- *   max_map_count (a thread stack is two mappings; glibc reports a failed
- *   stack mmap as EAGAIN); EAGAIN with the machine's tasks near
- *   kernel.pid_max (threads and processes both take a pid) -> pid_max;
- *   ENOMEM otherwise -> memory; EMFILE/ENFILE -> open_files.
- * An attempt killed by a signal (the OOM killer) cannot count; then up to
- * four bisection steps between the last success and the failure find the
- * edge (stopped_by memory).
+ * errno together with the machine's state at that moment names the limit
+ * (lib/limit_cause.h): EAGAIN/ENOMEM with this process's mappings near
+ * vm.max_map_count -> max_map_count (a thread or guarded coroutine stack
+ * is two mappings); EAGAIN with the machine's tasks near kernel.pid_max ->
+ * pid_max; ENOMEM otherwise -> memory; EMFILE/ENFILE -> open_files.
+ * An attempt killed by a signal (the OOM killer, or an abort where a
+ * library cannot cope with the shortage) cannot count; then up to four
+ * bisection steps between the last success and the failure find the edge,
+ * and the limit is named by projecting the last success's peak mappings and
+ * tasks to the failing N (memory when neither limit is near).
  *
  * WARNING: at full scale the thread and process searches run the machine
  * out of pids for a moment, and fork fails for everyone meanwhile: run it
@@ -50,20 +54,25 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "coro.h"
+#include "limit_cause.h"
 
-enum model { MODEL_THREAD, MODEL_PROCESS, MODEL_COUNT };
-static const char *const model_names[] = { "thread", "process", "all", NULL };
+enum model { MODEL_CORO, MODEL_THREAD, MODEL_PROCESS, MODEL_COUNT };
+static const char *const model_names[] = { "coro", "thread", "process", "all", NULL };
 
 struct variant {
 	enum model model;
 	const char *name;
 	size_t stack;           /* thread stack size; 0: the default */
+	enum co_stack_mode mode;   /* coroutines: the stack mode */
 };
 
 static const struct variant variants[] = {
-	{ MODEL_THREAD, "default_stack", 0 },
-	{ MODEL_THREAD, "small_stack", 64 * 1024 },
-	{ MODEL_PROCESS, "fork", 0 },
+	{ MODEL_CORO, "guarded", 0, CO_STACK_GUARDED },
+	{ MODEL_CORO, "copy", 0, CO_STACK_COPY },
+	{ MODEL_THREAD, "default_stack", 0, 0 },
+	{ MODEL_THREAD, "small_stack", 64 * 1024, 0 },
+	{ MODEL_PROCESS, "fork", 0, 0 },
 };
 
 /* What an attempt reports to the search, through a pipe. */
@@ -76,7 +85,8 @@ struct outcome {
 };
 
 /* The machine's limits, read once. */
-static long pid_max, max_map_count, nofile, nproc;
+static struct machine_limits machine;
+static long nofile, nproc;
 
 static long read_long(const char *path)
 {
@@ -133,10 +143,9 @@ static void *waiting_thread(void *arg)
 	return NULL;
 }
 
-/* Note the state of the machine at the moment creation failed. */
-static void note_failure(struct outcome *o, int err)
+/* Note the state at the peak: this attempt's mappings, the machine's tasks. */
+static void note_peak(struct outcome *o)
 {
-	o->err = err;
 	o->maps = count_lines("/proc/self/maps");
 	o->tasks = machine_tasks();
 }
@@ -148,7 +157,7 @@ static void attempt_threads(const struct variant *v, long n, int release_w, stru
 	pthread_attr_t attr;
 
 	if (tid == NULL) {
-		note_failure(o, ENOMEM);
+		o->err = ENOMEM;
 		return;
 	}
 	pthread_attr_init(&attr);
@@ -157,10 +166,11 @@ static void attempt_threads(const struct variant *v, long n, int release_w, stru
 	for (o->started = 0; o->started < n; o->started++) {
 		int err = pthread_create(&tid[o->started], &attr, waiting_thread, NULL);
 		if (err) {
-			note_failure(o, err);
+			o->err = err;
 			break;
 		}
 	}
+	note_peak(o);
 	close(release_w);
 	for (long i = 0; i < o->started; i++)
 		pthread_join(tid[i], NULL);
@@ -175,13 +185,13 @@ static void attempt_processes(long n, int release_w, struct outcome *o)
 	char c;
 
 	if (pid == NULL) {
-		note_failure(o, ENOMEM);
+		o->err = ENOMEM;
 		return;
 	}
 	for (o->started = 0; o->started < n; o->started++) {
 		pid[o->started] = fork();
 		if (pid[o->started] < 0) {
-			note_failure(o, errno);
+			o->err = errno;
 			break;
 		}
 		if (pid[o->started] == 0) {
@@ -192,11 +202,63 @@ static void attempt_processes(long n, int release_w, struct outcome *o)
 			_exit(0);
 		}
 	}
+	note_peak(o);
 	close(release_w);
 	for (long i = 0; i < o->started; i++)
 		while (waitpid(pid[i], NULL, 0) < 0 && errno == EINTR)
 			;
 	free(pid);
+}
+
+/* Coroutines: spawn up to n sleepers from the loop's first task. */
+struct coro_attempt {
+	long n;
+	struct outcome *o;
+};
+
+static int sleeping_task(void *arg, intptr_t *value)
+{
+	(void)arg;
+	(void)value;
+	return co_sleep(co_now() + 3600 * CO_S);
+}
+
+static int coro_attempt_main(void *arg, intptr_t *value)
+{
+	struct coro_attempt *a = arg;
+	struct outcome *o = a->o;
+	co_tid *ids = calloc((size_t)a->n, sizeof *ids);
+
+	(void)value;
+	if (ids == NULL) {
+		o->err = ENOMEM;
+		return 0;
+	}
+	for (o->started = 0; o->started < a->n; o->started++) {
+		int err = co_spawn(&ids[o->started], sleeping_task, NULL);
+		if (err) {
+			o->err = -err;
+			break;
+		}
+	}
+	co_yield();   /* the peak: each task runs up to its co_sleep */
+	note_peak(o);
+	for (long i = 0; i < o->started; i++)
+		co_cancel(ids[i]);
+	for (long i = 0; i < o->started; i++)
+		co_join(ids[i], NULL);
+	free(ids);
+	return 0;
+}
+
+static void attempt_coros(const struct variant *v, long n, struct outcome *o)
+{
+	struct coro_attempt a = { n, o };
+	const struct co_config cfg = { .stack = v->mode };
+	int err = co_run(coro_attempt_main, &a, NULL, &cfg);
+
+	if (err && o->err == 0)
+		o->err = -err;
 }
 
 /*
@@ -222,7 +284,9 @@ static void attempt(const struct variant *v, long n, struct outcome *o)
 		close(report[0]);
 		release_fd = release[0];
 		report_fd = report[1];
-		if (v->model == MODEL_THREAD)
+		if (v->model == MODEL_CORO)
+			attempt_coros(v, n, o);
+		else if (v->model == MODEL_THREAD)
 			attempt_threads(v, n, release[1], o);
 		else
 			attempt_processes(n, release[1], o);
@@ -241,88 +305,95 @@ static void attempt(const struct variant *v, long n, struct outcome *o)
 	}
 }
 
-/* Which limit explains a failed attempt; see the header. */
-static const char *stopped_by(const struct outcome *o)
-{
-	if (o->signal)
-		return "memory";
-	if (o->err == EMFILE || o->err == ENFILE)
-		return "open_files";
-	if ((o->err == EAGAIN || o->err == ENOMEM) && max_map_count > 0 &&
-	    o->maps >= max_map_count - 16)
-		return "max_map_count";
-	if (o->err == EAGAIN && pid_max > 0 && o->tasks >= pid_max - 512)
-		return "pid_max";
-	if (o->err == ENOMEM)
-		return "memory";
-	return "other";
-}
-
 static void print_row(const struct variant *v, long max_n, const char *by, long n,
 		      const struct outcome *o)
 {
 	printf("%s,%s,%ld,%s,", model_names[v->model], v->name, max_n, by);
 	if (o == NULL)
 		printf("reached the search cap of %ld", n);
-	else if (o->signal)
-		printf("attempt at %ld killed by signal %d", n, o->signal);
 	else
 		printf("attempt at %ld started %ld: %s; machine tasks %ld of pid_max %ld; "
 		       "mappings %ld of max_map_count %ld; open files limit %ld; "
 		       "process limit %ld%s",
-		       n, o->started, strerror(o->err), o->tasks, pid_max, o->maps,
-		       max_map_count, nofile, nproc, geteuid() == 0 ? " (root: not enforced)" : "");
+		       n, o->started, strerror(o->err), o->tasks, machine.pid_max, o->maps,
+		       machine.max_map_count, nofile, nproc, geteuid() == 0 ? " (root: not enforced)" : "");
 	printf("\n");
+	fflush(stdout);
+}
+
+static void print_killed(const struct variant *v, long ok, long bad, int sig,
+			 const struct outcome *best)
+{
+	long proj;
+	const char *by = limit_cause_projected(&machine, ok, best->maps, best->tasks, bad, &proj);
+
+	printf("%s,%s,%ld,%s,attempt at %ld killed by signal %d; the success at %ld peaked at "
+	       "%ld mappings (about %ld at %ld) of max_map_count %ld and machine tasks %ld of "
+	       "pid_max %ld\n", model_names[v->model], v->name, ok, by, bad, sig, ok,
+	       best->maps, proj, bad, machine.max_map_count, best->tasks, machine.pid_max);
 	fflush(stdout);
 }
 
 /* The search for one variant (see the header); one row. */
 static void search(const struct variant *v, long start, long cap)
 {
-	struct outcome o;
-	long ok = 0, n;
+	struct outcome o, best = { 0 };
+	long ok = 0, bad = 0;
+	int sig = 0;
 
-	for (n = start; n <= cap; n *= 2) {
+	for (long n = start; n <= cap && bad == 0; n *= 2) {
 		attempt(v, n, &o);
 		if (!o.signal && o.err == 0) {
 			ok = n;
-			continue;
-		}
-		if (!o.signal) {
-			print_row(v, o.started > ok ? o.started : ok, stopped_by(&o), n, &o);
+			best = o;
+		} else if (!o.signal) {
+			print_row(v, o.started > ok ? o.started : ok, limit_cause(&machine, o.err, o.maps, o.tasks), n, &o);
 			return;
+		} else {
+			bad = n;
+			sig = o.signal;
 		}
-		/* Killed: bisect between ok and n for at most four steps. */
-		long bad = n;
-		struct outcome last = o;
-		for (int step = 0; step < 4 && bad - ok > 1; step++) {
-			long mid = ok + (bad - ok) / 2;
-			attempt(v, mid, &o);
-			if (!o.signal && o.err == 0)
-				ok = mid;
-			else {
-				bad = mid;
-				last = o;
-			}
-		}
-		print_row(v, ok, stopped_by(&last), bad, &last);
+	}
+	if (bad == 0) {
+		print_row(v, ok, "none", cap, NULL);
 		return;
 	}
-	print_row(v, ok, "none", cap, NULL);
+	/* Killed: bisect between ok and bad for at most four steps. */
+	for (int step = 0; step < 4 && bad - ok > 1; step++) {
+		long mid = ok + (bad - ok) / 2;
+		attempt(v, mid, &o);
+		if (!o.signal && o.err == 0) {
+			ok = mid;
+			best = o;
+		} else if (!o.signal) {
+			print_row(v, o.started > ok ? o.started : ok, limit_cause(&machine, o.err, o.maps, o.tasks), mid, &o);
+			return;
+		} else {
+			bad = mid;
+			sig = o.signal;
+		}
+	}
+	print_killed(v, ok, bad, sig, &best);
 }
 
 static const char usage_text[] =
 	"usage: limits [--scale smoke|quick|full] [--only MODEL]\n"
 	"\n"
-	"The largest number of waiting threads (default and 64 KiB stacks) and\n"
-	"processes alive at once, and the limit that stopped them, by doubling N.\n"
+	"The largest number of waiting coroutines (guarded and copy stacks),\n"
+	"threads (default and 64 KiB stacks) and processes alive at once, and the\n"
+	"limit that stopped them, by doubling N.\n"
 	"full runs this machine out of pids for a moment: not on a busy machine.\n"
 	"CSV on stdout: model,variant,max_n,stopped_by,detail\n";
 
 int main(int argc, char **argv)
 {
-	static const long start[] = { 8, 256, 4096 };
-	static const long cap[] = { 64, 4096, 131072 };
+	/* [model][scale]: where the doubling starts and where it stops. */
+	static const long start[MODEL_COUNT][3] = {
+		{ 8, 256, 4096 }, { 8, 256, 4096 }, { 8, 128, 32768 },
+	};
+	static const long cap[MODEL_COUNT][3] = {
+		{ 64, 4096, 1048576 }, { 64, 4096, 131072 }, { 64, 1024, 131072 },
+	};
 	long long only = MODEL_COUNT;
 	const struct cli_extra extras[] = {
 		{ "only", "one model, or all (default)", 0, 0, model_names, &only },
@@ -336,14 +407,15 @@ int main(int argc, char **argv)
 	case CLI_BAD: return 2;
 	case CLI_RUN: break;
 	}
-	pid_max = read_long("/proc/sys/kernel/pid_max");
-	max_map_count = read_long("/proc/sys/vm/max_map_count");
+	machine.pid_max = read_long("/proc/sys/kernel/pid_max");
+	machine.max_map_count = read_long("/proc/sys/vm/max_map_count");
 	nofile = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? (long)rl.rlim_cur : -1;
 	nproc = getrlimit(RLIMIT_NPROC, &rl) == 0 ? (long)rl.rlim_cur : -1;
 
 	printf("model,variant,max_n,stopped_by,detail\n");
 	for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++)
 		if (only == MODEL_COUNT || only == variants[i].model)
-			search(&variants[i], start[scale], cap[scale]);
+			search(&variants[i], start[variants[i].model][scale],
+			       cap[variants[i].model][scale]);
 	return 0;
 }

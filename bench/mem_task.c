@@ -11,6 +11,9 @@
  * before the first task started: total_kb is the growth, bytes_per_task
  * the growth / N. Then the tasks are released, joined or reaped.
  *
+ *   coro    guarded, copy (coro/coro.h stack modes): N tasks in co_sleep
+ *           for an hour, as in the io fan-out; one process, metric rss;
+ *           then they are cancelled and joined.
  *   thread  default_stack, small_stack (64 KiB): one process, metric rss.
  *   process fork: children blocked in read(). Two rows. metric rss sums the
  *           Rss of parent and children, which counts every shared page once
@@ -38,9 +41,10 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "coro.h"
 
-enum model { MODEL_THREAD, MODEL_PROCESS, MODEL_COUNT };
-static const char *const model_names[] = { "thread", "process", "all", NULL };
+enum model { MODEL_CORO, MODEL_THREAD, MODEL_PROCESS, MODEL_COUNT };
+static const char *const model_names[] = { "coro", "thread", "process", "all", NULL };
 
 struct mem { long rss_kb, pss_kb; };
 
@@ -103,7 +107,7 @@ static void *waiting_thread(void *arg)
 }
 
 /* N threads alive and waiting; a row, or a note when creation stopped. */
-static void run_threads(const char *variant, size_t stack, long n)
+static void run_threads(const char *variant, long stack, long n)
 {
 	pthread_t *tid = calloc((size_t)n, sizeof *tid);
 	pthread_attr_t attr;
@@ -117,7 +121,7 @@ static void run_threads(const char *variant, size_t stack, long n)
 	}
 	pthread_attr_init(&attr);
 	if (stack)
-		pthread_attr_setstacksize(&attr, stack);
+		pthread_attr_setstacksize(&attr, (size_t)stack);
 	alive = 0;
 	released = 0;
 	self_mem(&before);
@@ -143,6 +147,59 @@ static void run_threads(const char *variant, size_t stack, long n)
 		return;
 	}
 	print_row("thread", variant, n, after.rss_kb - before.rss_kb, "rss");
+}
+
+/* Coroutines: measured from inside the loop's first task. */
+struct coro_mem {
+	long n, started;
+	int err;                /* co_spawn's negative errno, or 0 */
+	co_tid *ids;
+	struct mem before, after;
+};
+
+static int sleeping_task(void *arg, intptr_t *value)
+{
+	(void)arg;
+	(void)value;
+	return co_sleep(co_now() + 3600 * CO_S);
+}
+
+static int coro_mem_main(void *arg, intptr_t *value)
+{
+	struct coro_mem *c = arg;
+
+	(void)value;
+	self_mem(&c->before);
+	for (c->started = 0; c->started < c->n; c->started++)
+		if ((c->err = co_spawn(&c->ids[c->started], sleeping_task, NULL)) != 0)
+			break;
+	co_yield();   /* each new task runs once, up to its co_sleep */
+	self_mem(&c->after);
+	for (long i = 0; i < c->started; i++)
+		co_cancel(c->ids[i]);
+	for (long i = 0; i < c->started; i++)
+		co_join(c->ids[i], NULL);
+	return 0;
+}
+
+/* N coroutines alive and sleeping in one stack mode; a row, or a note. */
+static void run_coros(const char *variant, long mode, long n)
+{
+	struct coro_mem c = { .n = n, .ids = calloc((size_t)n, sizeof(co_tid)) };
+	const struct co_config cfg = { .stack = (enum co_stack_mode)mode };
+
+	if (c.ids == NULL) {
+		fprintf(stderr, "mem_task: calloc for %ld coroutines: out of memory\n", n);
+		exit(1);
+	}
+	int err = co_run(coro_mem_main, &c, NULL, &cfg);
+	free(c.ids);
+	if (err || c.err) {
+		fprintf(stderr, "mem_task: coro %s: started %ld of %ld: %s\n", variant, c.started,
+			n, strerror(err ? -err : -c.err));
+		return;
+	}
+	print_row("coro", variant, n, c.after.rss_kb - c.before.rss_kb, "rss");
 }
 
 /* A child: say it is ready, block until the parent closes the release pipe. */
@@ -227,11 +284,39 @@ static void run_processes(long n)
 	print_row("process", "fork", n, after.pss_kb - before.pss_kb, "pss");
 }
 
+/*
+ * Run one in-process measurement in a fresh child, so that memory freed by
+ * an earlier one (heap pages still resident) cannot absorb its growth.
+ */
+static void isolated(void (*run)(const char *, long, long), const char *variant, long param,
+		     long n)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		fprintf(stderr, "mem_task: fork: %s\n", strerror(errno));
+		exit(1);
+	}
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		run(variant, param, n);
+		fflush(stdout);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "mem_task: the %s measurement failed (status 0x%x)\n", variant,
+			status);
+		exit(1);
+	}
+}
+
 static const char usage_text[] =
 	"usage: mem_task [--scale smoke|quick|full] [--only MODEL]\n"
 	"\n"
-	"Resident memory per task with N tasks alive and waiting: threads (default\n"
-	"and 64 KiB stacks) and processes (Rss and Pss summed over the children).\n"
+	"Resident memory per task with N tasks alive and waiting: coroutines\n"
+	"(guarded and copy stacks), threads (default and 64 KiB stacks) and\n"
+	"processes (Rss and Pss summed over the children).\n"
 	"CSV on stdout: model,variant,n,bytes_per_task,total_kb,metric\n";
 
 int main(int argc, char **argv)
@@ -251,13 +336,16 @@ int main(int argc, char **argv)
 	case CLI_RUN: break;
 	}
 	printf("model,variant,n,bytes_per_task,total_kb,metric\n");
-	/* Processes first, while this process is small: its cached thread
-	 * stacks would otherwise be in every child's Rss. */
+	fflush(stdout);   /* before a fork: the children flush what they inherit */
 	if (only == MODEL_COUNT || only == MODEL_PROCESS)
 		run_processes(procs[scale]);
+	if (only == MODEL_COUNT || only == MODEL_CORO) {
+		isolated(run_coros, "guarded", CO_STACK_GUARDED, tasks[scale]);
+		isolated(run_coros, "copy", CO_STACK_COPY, tasks[scale]);
+	}
 	if (only == MODEL_COUNT || only == MODEL_THREAD) {
-		run_threads("default_stack", 0, tasks[scale]);
-		run_threads("small_stack", 64 * 1024, tasks[scale]);
+		isolated(run_threads, "default_stack", 0, tasks[scale]);
+		isolated(run_threads, "small_stack", 64 * 1024, tasks[scale]);
 	}
 	return 0;
 }

@@ -44,7 +44,7 @@ teardown() {
 	[ "$(head -1 "$out")" = "mechanism,placement,round_trips,median_ns,p10_ns,p90_ns,min_ns,max_ns,vol_switches_per_round_trip" ]
 	csv_check "$out" 10
 	spread_check "$out" 4
-	for m in swapcontext thread_futex thread_cond thread_pipe proc_pipe proc_futex; do
+	for m in coro coro_copy swapcontext thread_futex thread_cond thread_pipe proc_pipe proc_futex; do
 		grep -q "^$m,one-cpu,\|^$m,none," "$out" || { echo "no $m row"; return 1; }
 	done
 	if [ "$(uname -m)" = x86_64 ]; then grep -q '^bare,none,' "$out"; fi
@@ -87,7 +87,7 @@ teardown() {
 	[ "$(head -1 "$out")" = "model,variant,n,median_ns,p10_ns,p90_ns,min_ns,max_ns" ]
 	csv_check "$out" 10
 	spread_check "$out" 4
-	for v in thread,default_stack thread,small_stack process,fork process,posix_spawn; do
+	for v in coro,guarded coro,copy thread,default_stack thread,small_stack process,fork process,posix_spawn; do
 		grep -q "^$v,1," "$out" || { echo "no $v row"; return 1; }
 	done
 	grep -q '^thread,small_stack,100,' "$out"
@@ -99,9 +99,11 @@ teardown() {
 	[[ "$stderr" == *"stray children: 0"* ]]
 	printf '%s\n' "$output" >"$out"
 	[ "$(head -1 "$out")" = "model,variant,n,bytes_per_task,total_kb,metric" ]
-	csv_check "$out" 4
+	csv_check "$out" 6
 	grep -q '^process,fork,100,[0-9]*,[0-9]*,pss$' "$out"
 	grep -q '^thread,default_stack,100,[0-9]*,[0-9]*,rss$' "$out"
+	grep -q '^coro,guarded,100,[0-9]*,[0-9]*,rss$' "$out"
+	grep -q '^coro,copy,100,[0-9]*,[0-9]*,rss$' "$out"
 	awk -F, 'NR > 1 && !($4 > 0 && $5 > 0) { exit 1 }' "$out"
 	# Rss counts the parent's pages in every child; Pss shares them out.
 	rss=$(awk -F, '$1 == "process" && $6 == "rss" { print $4 }' "$out")
@@ -114,7 +116,7 @@ teardown() {
 	[ "$status" -eq 0 ]
 	[[ "$stderr" == *"stray children: 0"* ]]
 	[ "$(printf '%s\n' "$output" | head -1)" = "model,variant,max_n,stopped_by,detail" ]
-	[ "$(printf '%s\n' "$output" | grep -c ',64,none,reached the search cap of 64$')" -eq 3 ]
+	[ "$(printf '%s\n' "$output" | grep -c ',64,none,reached the search cap of 64$')" -eq 5 ]
 }
 
 @test "limits: a process limit stops the search, reported as data, all reaped" {
@@ -162,4 +164,4 @@ bad_bench() {
 @test "bench: unknown option" { bad_bench limits "--tasks: unknown option" --tasks 3; }
 @test "bench: stray argument" { bad_bench lat_switch "quick: unexpected argument" quick; }
 @test "bench: unknown mechanism" { bad_bench lat_switch "--only: invalid value 'fibre'" --only fibre; }
-@test "bench: unknown model" { bad_bench cost_create "--only: invalid value 'fiber' (accepted: thread|process|all)" --only fiber; }
+@test "bench: unknown model" { bad_bench cost_create "--only: invalid value 'fiber' (accepted: coro|thread|process|all)" --only fiber; }
