@@ -125,7 +125,7 @@ bench:
 
 demo: all
 	@BUILD='$(BUILD)' DEMO='$(DEMO)' LIST='$(LIST)' RECORD='$(RECORD)' \
-		DEMO_FAST='$(DEMO_FAST)' sh scripts/demo.sh
+		DEMO_FAST='$(DEMO_FAST)' PYTHON='$(PYTHON)' sh scripts/demo.sh
 
 clean:
 	rm -rf build

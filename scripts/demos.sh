@@ -90,7 +90,7 @@ demo_blocking() {
 }
 
 demo_gil() {
-	d=$1 cn=$((200000000 / div)) pn=$((1500000 / div))
+	d=$1 cn=$((150000000 / div)) pn=$((1000000 / div))
 	say "Four sum-of-squares tasks, two workers, on $(nproc) CPUs. C (n = $cn):" \
 		"sequential, two threads, two processes. Python (n = $pn): sequential," \
 		"two threads under CPython's real GIL, a Pool of two processes."
