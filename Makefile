@@ -5,7 +5,13 @@
 #   make test         install missing test tools, then build and run the unit and
 #                     command-line tests with gcc, clang, ASan+UBSan and TSan
 #   make check        run the tests once against the current build (no installs)
-#   make bench        the benchmark harness (see README.md)
+#   make bench        install hyperfine and gnuplot when missing, build, measure
+#                     every suite, draw the charts, write RESULTS.md
+#                     (PROFILE=smoke|quick|full, RESULTS_DIR=dir; see scripts/bench.sh)
+#   make plots        redraw the charts of a run without measuring (RUN=dir,
+#                     default results/latest)
+#   make results      rewrite RESULTS.md from a run (RUN=dir, default results/latest)
+#   make flags        print the compiler and flags the build uses
 #   make demo         the classroom demos in order; DEMO=<name> runs one,
 #                     LIST=1 lists them, RECORD=1 also writes CSV, SVG and PNG
 #                     timelines under results/demos/, DEMO_FAST=1 shortens them
@@ -15,6 +21,9 @@
 #   CC=clang          build with clang (default: cc)
 #   SAN=asan|tsan     sanitizer build; pair it with BUILD=build/asan etc.
 #   BUILD=dir         where programs go (default: build)
+#   PROFILE=smoke|quick|full  the bench sizes (default quick; scripts/profiles.sh)
+#   RESULTS_DIR=dir   where bench stores its runs (default results)
+#   RUN=dir           the run plots and results read (default results/latest)
 #
 # Layout: every models/X.c and tools/X.c becomes $(BUILD)/X (tools: programs
 # that are not concurrency models, e.g. slowserver), every bench/X.c becomes
@@ -63,7 +72,7 @@ DEMOS     := $(patsubst demos/%.c,$(BUILD)/demos/%,$(wildcard demos/*.c))
 PYTHON    ?= $(shell python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
 PYMODELS  := $(if $(PYTHON),$(patsubst models/python/%.py,$(BUILD)/%,$(wildcard models/python/py_*.py)))
 
-.PHONY: all test check bench demo clean
+.PHONY: all test check bench plots results flags demo clean
 .SECONDARY:
 all: $(MODELS) $(TOOLS) $(BENCHES) $(BENCH_AUX) $(UNITTESTS) $(HELPERS) $(DEMOS) $(PYMODELS)
 
@@ -122,6 +131,15 @@ check: all
 
 bench:
 	@sh scripts/bench.sh
+
+plots:
+	@sh scripts/plots.sh $(RUN)
+
+results:
+	@python3 scripts/results.py $(RUN)
+
+flags:
+	@echo $(CC) $(CFLAGS)
 
 demo: all
 	@BUILD='$(BUILD)' DEMO='$(DEMO)' LIST='$(LIST)' RECORD='$(RECORD)' \

@@ -14,20 +14,6 @@
 
 #include "coro_impl.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define CO_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CO_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__)
-#define CO_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define CO_TSAN 1
-#endif
-#endif
 #ifdef CO_ASAN
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
@@ -383,7 +369,7 @@ void co_task_unstack(struct co_task *t)
 			co_loop.shared_owner = NULL;
 		co_loop.copy_live--;
 	}
-	free(t->saved);
+	co_free(t->saved, t->saved_cap);
 #ifdef CO_TSAN
 	if (t->tsan_fiber)
 		__tsan_destroy_fiber(t->tsan_fiber);
@@ -406,14 +392,15 @@ static void copy_out(struct co_task *o)
 	size_t len = (size_t)(shared_top() - (char *)o->ctx.sp);
 
 	if (len > o->saved_cap) {
-		char *p = realloc(o->saved, len);
+		char *p = co_alloc(len);
 		if (p == NULL) {
-			fprintf(stderr, "coro: realloc of %zu bytes to save task %llu's stack failed\n",
+			fprintf(stderr, "coro: co_alloc of %zu bytes to save task %llu's stack failed\n",
 				len, (unsigned long long)o->id);
 			abort();
 		}
+		co_free(o->saved, o->saved_cap);
 		o->saved = p;
-		o->saved_cap = len;
+		o->saved_cap = co_block_size(len);
 	}
 #ifdef CO_ASAN
 	/* Its frames' redzones are poisoned; the copy is a plain save. */

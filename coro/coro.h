@@ -46,6 +46,9 @@
  *   Guarded stacks are reused from a pool and unmapped only when co_run
  *   returns (munmap flushes the TLB); at most (vm.max_map_count - 4096) / 2
  *   are made, so that malloc and threads keep mappings to work with.
+ *   The runtime's own records (tasks, the saved parts of copy stacks) come
+ *   from pre-faulted 4 MiB chunks (coro/arena.c), reused, and returned when
+ *   co_run returns.
  *
  * Single thread: the loop and every task run on the thread that called
  * co_run. Only co_to_thread's function runs elsewhere.

@@ -10,6 +10,22 @@
 #include <stdbool.h>
 #include "coro.h"
 
+/* CO_ASAN, CO_TSAN: built with that sanitizer (gcc and clang spell it differently). */
+#if defined(__SANITIZE_ADDRESS__)
+#define CO_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CO_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define CO_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define CO_TSAN 1
+#endif
+#endif
+
 /* Why a parked task was woken; the suspension point returns it. */
 enum co_park { CO_PARK_NONE, CO_PARK_SLEEP, CO_PARK_FD, CO_PARK_TASKS, CO_PARK_JOB };
 
@@ -65,6 +81,14 @@ struct co_event {
 	int events;                 /* CO_READABLE | CO_WRITABLE */
 };
 
+#define CO_ARENA_CLASSES 32
+
+struct co_arena {                   /* arena.c */
+	struct co_block *free[CO_ARENA_CLASSES];
+	struct co_arena_chunk *chunks;
+	char *cur, *end;
+};
+
 struct co_loop {
 	int state;                  /* CO_LOOP_* */
 	struct co_config cfg;
@@ -105,6 +129,7 @@ struct co_loop {
 	size_t sched_fiber_size;
 	void *sched_tsan_fiber;
 
+	struct co_arena arena;
 	struct co_stats stats;
 };
 
@@ -121,6 +146,12 @@ void co_timer_add(struct co_task *t);
 void co_timer_del(struct co_task *t);
 int co_fd_watch(struct co_task *t, int fd, int events);
 void co_fd_unwatch(struct co_task *t);
+
+/* arena.c */
+void *co_alloc(size_t n);                         /* zeroed */
+void co_free(void *p, size_t n);
+size_t co_block_size(size_t n);
+void co_arena_teardown(void);
 
 /* loop_epoll.c */
 int co_backend_new(void);

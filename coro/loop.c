@@ -370,6 +370,7 @@ static void loop_close(void)
 	co_tasks_teardown();
 	co_offload_teardown();
 	co_stack_teardown();
+	co_arena_teardown();
 	close(co_loop.timer_fd);
 	close(co_loop.backend);
 	free(co_loop.heap);

@@ -84,7 +84,7 @@ void co_task_free(struct co_task *t)
 	while (t->watchers) {
 		struct co_watch *w = t->watchers;
 		t->watchers = w->next;
-		free(w);
+		co_free(w, sizeof *w);
 	}
 	while (t->callbacks) {
 		struct co_callback *c = t->callbacks;
@@ -95,19 +95,19 @@ void co_task_free(struct co_task *t)
 	co_loop.slots[slot] = NULL;
 	co_loop.gens[slot]++;
 	co_loop.free_slots[co_loop.nfree++] = (long)slot;
-	free(t);
+	co_free(t, sizeof *t);
 }
 
 /* ---- Spawning and finishing ---- */
 
 static int spawn(co_tid *id, co_fn fn, void *arg, struct co_group *g)
 {
-	struct co_task *t = calloc(1, sizeof *t);
+	struct co_task *t = co_alloc(sizeof *t);
 	int slot = t ? slot_new() : -ENOMEM;
 	int err;
 
 	if (slot < 0) {
-		free(t);
+		co_free(t, sizeof *t);
 		return -ENOMEM;
 	}
 	t->id = (uint64_t)co_loop.gens[slot] << 32 | (uint64_t)slot;
@@ -181,7 +181,7 @@ static void finish(struct co_task *t)
 		if (waiter && waiter->park == CO_PARK_TASKS && waiter->wait_epoch == w->epoch)
 			co_ready(waiter, 0);
 		t->watchers = w->next;
-		free(w);
+		co_free(w, sizeof *w);
 	}
 }
 
@@ -265,12 +265,12 @@ static int watch(struct co_task *t, struct co_task *self)
 	while ((w = *p) != NULL) {
 		if (w->waiter == self->id && w->epoch != self->wait_epoch) {
 			*p = w->next;
-			free(w);
+			co_free(w, sizeof *w);
 		} else {
 			p = &w->next;
 		}
 	}
-	w = malloc(sizeof *w);
+	w = co_alloc(sizeof *w);
 	if (w == NULL)
 		return -ENOMEM;
 	*w = (struct co_watch){ self->id, self->wait_epoch, t->watchers };

@@ -6,10 +6,12 @@
 # Installs the test tools when missing, then for each build flavour (default
 # gcc, clang, ASan+UBSan, TSan) builds everything and runs the cmocka unit
 # tests and the bats command-line tests, all as TAP. The default flavour also
-# runs the coroutine runtime's unit tests under valgrind; the aarch64 flavour
-# cross-builds with aarch64-linux-gnu-gcc and runs the unit tests under
-# qemu-aarch64 (the command-line tests need native programs). Ends with one
-# line, "N passed, N failed, N skipped", and exits non-zero if anything failed.
+# runs the coroutine runtime's unit tests under valgrind, and
+# tests/cli/harness.bats runs `make bench` end to end at PROFILE=smoke (under a
+# minute) into a temporary results folder; the aarch64 flavour cross-builds
+# with aarch64-linux-gnu-gcc and runs the unit tests under qemu-aarch64 (the
+# command-line tests need native programs). Ends with one line,
+# "N passed, N failed, N skipped", and exits non-zero if anything failed.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
@@ -24,8 +26,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-packages="make gcc clang libc6-dev libcmocka-dev bats jq bc procps util-linux python3
-	gnuplot-nox valgrind gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libcmocka-dev:arm64"
+packages=$(grep -v '^#' scripts/test-packages)
 if [ $install = 1 ]; then
 	# libcmocka-dev:arm64 needs the arm64 architecture known to dpkg.
 	if [ "$(id -u)" = 0 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
@@ -56,11 +57,19 @@ for flavour in $flavours; do
 	fi
 	echo "ok - $flavour build" >>"$log"
 	if [ "$flavour" = aarch64 ]; then
-		for t in "$build"/tests/test_*; do
+		# The tests of what the port changes: the switch and runtime, and the
+		# shared code beneath it. qemu-user 7.2 hangs in a new thread or child
+		# here, so tests needing one skip (CM_QEMU_USER) and a hang is cut off.
+		for t in "$build"/tests/test_coro_* "$build"/tests/test_workload \
+			"$build"/tests/test_cli "$build"/tests/test_measure; do
 			echo "== aarch64 unit (qemu-aarch64): $(basename "$t")"
-			CM_QEMU_USER=1 CMOCKA_MESSAGE_OUTPUT=TAP \
-				qemu-aarch64 -L /usr/aarch64-linux-gnu "$t" 2>&1 | tee -a "$log"
+			CM_QEMU_USER=1 CMOCKA_MESSAGE_OUTPUT=TAP timeout 300 \
+				qemu-aarch64 -L /usr/aarch64-linux-gnu "$t" >"$log.one" 2>&1
+			rc=$?
+			tee -a "$log" <"$log.one"
+			[ $rc -ne 124 ] || echo "not ok - $(basename "$t") timed out under qemu" | tee -a "$log"
 		done
+		rm -f "$log.one"
 		continue
 	fi
 	for t in "$build"/tests/test_*; do

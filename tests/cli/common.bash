@@ -15,7 +15,7 @@ esac
 # concurrent_bound D_MS: the most a concurrent run of D ms waits may take,
 # 3*d + 1 s times SLACK; far below T*d for the task counts the tests use.
 concurrent_bound() {
-	echo "(3 * $1 / 1000 + 1) * $SLACK" | bc
+	echo "scale=3; (3 * $1 / 1000 + 1) * $SLACK" | bc
 }
 
 # json_field KEY: the value of KEY in the JSON object held in $output.

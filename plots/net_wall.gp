@@ -1,0 +1,17 @@
+# net_wall.gp - chart 8: net fan-out, wall time against N per model (log-log).
+# Variables: dir, models, d (the server's delay, s). Ideal: d, as for io.
+f = dir.'/net.csv'
+set key top left
+set title sprintf('net fan-out: N requests over loopback TCP, server answers after %g ms', d*1000)
+set xlabel 'concurrent requests N'
+set ylabel 'wall time (s, median)'
+set logscale xy
+set format x '10^{%L}'
+set xrange [0.8:*]
+# Up to twice the slowest median: the N·d line would otherwise set the scale.
+stats f using 'median_s' nooutput
+set yrange [d/2 : STATS_max*2]
+plot d ls 20 title sprintf('ideal: d = %g ms', d*1000), \
+     d*x ls 21 title 'one after another: N·d', \
+     for [i=1:words(models)] f using 'tasks':(sel(word(models,i), strcol('model'), column('median_s'))) \
+         with linespoints ls mstyle(word(models,i)) title word(models,i)
