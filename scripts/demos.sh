@@ -90,7 +90,9 @@ demo_blocking() {
 }
 
 demo_gil() {
-	d=$1 cn=$((150000000 / div)) pn=$((1000000 / div))
+	d=$1 cn=150000000 pn=1000000
+	# Fast mode keeps tasks long enough that both workers of a pool get one.
+	[ "$div" = 1 ] || cn=40000000 pn=400000
 	say "Four sum-of-squares tasks, two workers, on $(nproc) CPUs. C (n = $cn):" \
 		"sequential, two threads, two processes. Python (n = $pn): sequential," \
 		"two threads under CPython's real GIL, a Pool of two processes."
