@@ -12,6 +12,9 @@
 #                     default results/latest)
 #   make results      rewrite RESULTS.md from a run (RUN=dir, default results/latest)
 #   make flags        print the compiler and flags the build uses
+#   make demo         the classroom demos in order; DEMO=<name> runs one,
+#                     LIST=1 lists them, RECORD=1 also writes CSV, SVG and PNG
+#                     timelines under results/demos/, DEMO_FAST=1 shortens them
 #   make clean        remove build/
 #
 # Variables:
@@ -25,12 +28,14 @@
 # Layout: every models/X.c and tools/X.c becomes $(BUILD)/X (tools: programs
 # that are not concurrency models, e.g. slowserver), every bench/X.c becomes
 # $(BUILD)/bench/X, every tests/unit/X.c becomes $(BUILD)/tests/X (cmocka) and
-# every tests/helpers/X.c $(BUILD)/tests/helpers/X; all but the helpers link
-# against the shared code in lib/ and the coroutine runtime in coro/ (libcm.a).
-# Bench programs also link their own assembly, bench/*_<arch>.S (libbench.a:
-# each takes what it uses), and bench/true_prog.c becomes
-# $(BUILD)/bench/true_prog, a static do-nothing program for bench/cost_create
-# to posix_spawn (built without sanitizers).
+# every tests/helpers/X.c $(BUILD)/tests/helpers/X, every demos/X.c
+# $(BUILD)/demos/X; all but the helpers link against the shared code in lib/
+# and the coroutine runtime in coro/ (libcm.a). Bench programs also link their
+# own assembly, bench/*_<arch>.S (libbench.a: each takes what it uses), and
+# bench/true_prog.c becomes $(BUILD)/bench/true_prog, a static do-nothing
+# program for bench/cost_create to posix_spawn (built without sanitizers).
+# When python3 is present, every models/python/py_X.py gets a two-line sh
+# wrapper $(BUILD)/py_X, so the Python reference models run like the C ones.
 
 BUILD  ?= build
 SAN    ?=
@@ -62,10 +67,14 @@ BENCH_AUX := $(BUILD)/bench/true_prog
 BENCHES   := $(filter-out $(BENCH_AUX),$(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c)))
 UNITTESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
 HELPERS   := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(wildcard tests/helpers/*.c))
+DEMOS     := $(patsubst demos/%.c,$(BUILD)/demos/%,$(wildcard demos/*.c))
+# The interpreter itself, not a shim in front of it (a pyenv shim costs 0.3 s of CPU).
+PYTHON    ?= $(shell python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+PYMODELS  := $(if $(PYTHON),$(patsubst models/python/%.py,$(BUILD)/%,$(wildcard models/python/py_*.py)))
 
-.PHONY: all test check bench plots results flags clean
+.PHONY: all test check bench plots results flags demo clean
 .SECONDARY:
-all: $(MODELS) $(TOOLS) $(BENCHES) $(BENCH_AUX) $(UNITTESTS) $(HELPERS)
+all: $(MODELS) $(TOOLS) $(BENCHES) $(BENCH_AUX) $(UNITTESTS) $(HELPERS) $(DEMOS) $(PYMODELS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -97,6 +106,15 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/libbench.a $(BUILD)/libcm.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+$(BUILD)/demos/%: $(BUILD)/obj/demos/%.o $(BUILD)/libcm.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/py_%: models/python/py_%.py models/python/common.py
+	@mkdir -p $(@D)
+	printf '#!/bin/sh\nexec %s %s "$$@"\n' '$(PYTHON)' '$(CURDIR)/$<' >$@
+	chmod +x $@
+
 $(BUILD)/tests/helpers/%: $(BUILD)/obj/tests/helpers/%.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
@@ -122,6 +140,10 @@ results:
 
 flags:
 	@echo $(CC) $(CFLAGS)
+
+demo: all
+	@BUILD='$(BUILD)' DEMO='$(DEMO)' LIST='$(LIST)' RECORD='$(RECORD)' \
+		DEMO_FAST='$(DEMO_FAST)' PYTHON='$(PYTHON)' sh scripts/demo.sh
 
 clean:
 	rm -rf build

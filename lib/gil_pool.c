@@ -1,5 +1,6 @@
 /* gil_pool.c - a task list on threads under a GIL (see gil_pool.h). */
 #include "gil_pool.h"
+#include "timeline.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -21,11 +22,17 @@ struct worker {
 /* Task i, run by a thread that holds the lock; it still holds it after. */
 static u128 run_task_locked(struct gil_thread *t, const struct wl_params *wl, long i)
 {
-	if (wl->kind == WL_CPU)
-		return gil_sum_squares(t, 0, wl->n + (uint64_t)i);
-	gil_drop(t);
-	u128 v = wl_run_task(wl, i);
-	gil_take(t);
+	u128 v;
+
+	tl_task_start(i);
+	if (wl->kind == WL_CPU) {
+		v = gil_sum_squares(t, 0, wl->n + (uint64_t)i);
+	} else {
+		gil_drop(t);
+		v = wl_run_task(wl, i);
+		gil_take(t);
+	}
+	tl_task_end(i);
 	return v;
 }
 

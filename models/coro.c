@@ -34,6 +34,7 @@
 #include "net.h"
 #include "netserver.h"
 #include "run.h"
+#include "timeline.h"
 
 struct shared {
 	const struct wl_params *wl;
@@ -52,6 +53,7 @@ static int one_task(void *arg, intptr_t *unused)
 	int err = 0;
 
 	(void)unused;
+	tl_task_start(i);
 	if (S.wl->kind == WL_NET) {
 		err = net_co_exchange(S.fd[i], &S.wl->server, i, S.wl->ms);
 		close(S.fd[i]);
@@ -59,6 +61,7 @@ static int one_task(void *arg, intptr_t *unused)
 			return err;
 		S.value[i] = err == 0;
 		S.done[i] = true;
+		tl_task_end(i);
 		return 0;
 	}
 	if (S.wl->kind == WL_IO)
@@ -67,6 +70,7 @@ static int one_task(void *arg, intptr_t *unused)
 		return err;
 	S.value[i] = S.wl->kind == WL_IO ? 1 : wl_run_task(S.wl, i);
 	S.done[i] = true;
+	tl_task_end(i);
 	return 0;
 }
 
@@ -132,6 +136,7 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	run_begin(&run, &cli);
+	tl_begin(tasks);
 
 	struct co_config cfg = { .stack = (enum co_stack_mode)stack };
 	err = co_run(fan_out, id, NULL, &cfg);
@@ -145,6 +150,7 @@ int main(int argc, char **argv)
 	run_extra_int(&run, "switches", (long long)st.switches);
 	run_extra_int(&run, "guarded_stacks", st.guarded_live_max);
 	run_extra_int(&run, "copy_tasks", st.copy_live_max);
+	tl_finish(cli.model);
 
 	int status = run_finish(&run);
 	netserver_close(&server);

@@ -42,6 +42,7 @@
 #include "gil_pool.h"
 #include "netserver.h"
 #include "run.h"
+#include "timeline.h"
 
 /* The lock's counters and the threads' waiting, as JSON extras. */
 static void report_lock(struct run *run, struct gil *g, const struct gil_pool *p,
@@ -103,6 +104,7 @@ int main(int argc, char **argv)
 		goto out_free;
 	}
 	run_begin(&run, &cli);
+	tl_begin(tasks);
 
 	err = gil_pool_run(&p);
 	if (err != 0)
@@ -112,6 +114,7 @@ int main(int argc, char **argv)
 		if (p.done[i])
 			run_task_done(&run, i, p.value[i]);
 	report_lock(&run, &g, &p, interval_us, ticks);
+	tl_finish(cli.model);
 
 	status = run_finish(&run);
 	gil_destroy(&g);

@@ -37,6 +37,7 @@
 #include "cli.h"
 #include "netserver.h"
 #include "run.h"
+#include "timeline.h"
 
 struct record {
 	int64_t index;
@@ -54,7 +55,7 @@ static void child_setup(pid_t parent)
 
 static void send_result(int fd, const struct wl_params *wl, long i)
 {
-	struct record rec = { .index = i, .value = wl_run_task(wl, i) };
+	struct record rec = { .index = i, .value = tl_run_task(wl, i) };
 
 	if (write(fd, &rec, sizeof rec) != (ssize_t)sizeof rec)
 		_exit(1);
@@ -175,6 +176,7 @@ int main(int argc, char **argv)
 	}
 	cli.workers = pool ? want : 0;
 	run_begin(&run, &cli);
+	tl_begin(tasks);
 	if (pipe2(fd, O_CLOEXEC) != 0) {
 		fprintf(stderr, "procs: pipe2: %s\n", strerror(errno));
 		netserver_close(&server);
@@ -192,6 +194,7 @@ int main(int argc, char **argv)
 	close(fd[0]);
 	reap(pid, started, &run);
 
+	tl_finish(cli.model);
 	int status = run_finish(&run);
 	netserver_close(&server);
 	if (next)

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "netserver.h"
 #include "run.h"
+#include "timeline.h"
 
 int main(int argc, char **argv)
 {
@@ -29,8 +30,10 @@ int main(int argc, char **argv)
 	if ((status = netserver_open(&cli, &server)) != 0)
 		return status;
 	run_begin(&run, &cli);
+	tl_begin(cli.wl.tasks);
 	for (long i = 0; i < cli.wl.tasks; i++)
-		run_task_done(&run, i, wl_run_task(&cli.wl, i));
+		run_task_done(&run, i, tl_run_task(&cli.wl, i));
+	tl_finish(cli.model);
 	status = run_finish(&run);
 	netserver_close(&server);
 	return status;

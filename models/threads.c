@@ -30,6 +30,7 @@
 #include "net.h"
 #include "netserver.h"
 #include "run.h"
+#include "timeline.h"
 
 struct shared {
 	const struct wl_params *wl;
@@ -50,12 +51,14 @@ static void *run_one(void *arg)
 	struct one_task *t = arg;
 	const struct wl_params *wl = t->s->wl;
 
+	tl_task_start(t->i);
 	if (wl->kind == WL_NET) {
 		t->s->value[t->i] = net_exchange(t->fd, &wl->server, t->i, wl->ms) == 0;
 		close(t->fd);
 	} else {
 		t->s->value[t->i] = wl_run_task(wl, t->i);
 	}
+	tl_task_end(t->i);
 	t->s->done[t->i] = true;
 	return NULL;
 }
@@ -68,7 +71,7 @@ static void *pool_worker(void *arg)
 		long i = atomic_fetch_add(&s->next, 1);
 		if (i >= s->wl->tasks)
 			break;
-		s->value[i] = wl_run_task(s->wl, i);
+		s->value[i] = tl_run_task(s->wl, i);
 		s->done[i] = true;
 	}
 	return NULL;
@@ -139,6 +142,7 @@ int main(int argc, char **argv)
 	}
 	cli.workers = pool ? want : 0;
 	run_begin(&run, &cli);
+	tl_begin(tasks);
 
 	long started = start_threads(tid, want, pool ? pool_worker : run_one, &s, slots, &err);
 	if (started < want) {
@@ -152,6 +156,7 @@ int main(int argc, char **argv)
 		if (s.done[i])
 			run_task_done(&run, i, s.value[i]);
 
+	tl_finish(cli.model);
 	int status = run_finish(&run);
 	netserver_close(&server);
 	free(s.value);
