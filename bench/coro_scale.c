@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "coro.h"
 #include "measure.h"
 
@@ -126,34 +127,19 @@ static const struct scase quick_cases[] = {
 	{ 1000000, CO_STACK_COPY }, { 1000000, CO_STACK_AUTO }, { 0 },
 };
 
-static int usage(FILE *f, int status)
-{
-	fprintf(f, "usage: coro_scale [--scale smoke|quick|full]\n"
-		"  T coroutines sleeping d ms at once, per stack mode; CSV on stdout:\n"
-		"  tasks,stack_mode,ms,wall_s,max_rss_kb,bytes_per_task\n");
-	return status;
-}
-
 int main(int argc, char **argv)
 {
-	const char *scale = "quick";
+	enum bench_scale scale;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0)
-			return usage(stdout, 0);
-		if (strcmp(argv[i], "--scale") == 0 && i + 1 < argc) {
-			scale = argv[++i];
-			continue;
-		}
-		fprintf(stderr, "coro_scale: %s: unknown option\n", argv[i]);
-		return usage(stderr, 2);
+	switch (bench_parse(argc, argv, "coro_scale",
+			    "usage: coro_scale [--scale smoke|quick|full]\n\n"
+			    "T coroutines sleeping d ms at once, per stack mode; CSV on stdout:\n"
+			    "tasks,stack_mode,ms,wall_s,max_rss_kb,bytes_per_task", NULL, &scale)) {
+	case CLI_DONE: return 0;
+	case CLI_BAD: return 2;
+	case CLI_RUN: break;
 	}
-	int smoke = strcmp(scale, "smoke") == 0, full = strcmp(scale, "full") == 0;
-	if (!smoke && !full && strcmp(scale, "quick") != 0) {
-		fprintf(stderr, "coro_scale: --scale: invalid value '%s' (accepted: smoke|quick|full)\n",
-			scale);
-		return 2;
-	}
+	bool smoke = scale == SCALE_SMOKE, full = scale == SCALE_FULL;
 	const struct scase *cases = smoke ? smoke_cases : quick_cases;
 	int reps = full ? 3 : 1;
 	double wall, base_rss, rss;

@@ -41,7 +41,7 @@
 
 #include "gil.h"
 #include "measure.h"
-#include "scale.h"
+#include "bench.h"
 
 #define WAIT_NS 100000     /* one blocking operation: 0.1 ms */
 #define WARMUP 3
@@ -173,13 +173,13 @@ static void run_case(enum lock lock, long cpus, size_t ops, uint64_t limit_ns, d
 
 int main(int argc, char **argv)
 {
-	enum scale scale;
+	enum bench_scale scale;
 
-	switch (scale_parse(argc, argv, "gil_convoy",
+	switch (bench_parse(argc, argv, "gil_convoy",
 			    "usage: gil_convoy [--scale smoke|quick|full]\n\n"
 			    "Latency and rate of 0.1 ms blocking operations in one thread while\n"
 			    "1 or 2 CPU threads run: no lock, new GIL, old GIL, CPU in processes.",
-			    &scale)) {
+			    NULL, &scale)) {
 	case CLI_DONE: return 0;
 	case CLI_BAD: return 2;
 	case CLI_RUN: break;

@@ -33,7 +33,7 @@
 #include "gil.h"
 #include "gil_pool.h"
 #include "measure.h"
-#include "scale.h"
+#include "bench.h"
 
 enum model { SEQ, THREADS, GIL_NEW_T, GIL_OLD_T, PROCS, NMODELS };
 static const char *const model_names[] = { "seq", "threads", "gil_new", "gil_old", "procs" };
@@ -146,12 +146,12 @@ static double run_once(enum model m, long workers, const struct wl_params *wl, u
 
 int main(int argc, char **argv)
 {
-	enum scale scale;
+	enum bench_scale scale;
 
-	switch (scale_parse(argc, argv, "gil_scaling",
+	switch (bench_parse(argc, argv, "gil_scaling",
 			    "usage: gil_scaling [--scale smoke|quick|full]\n\n"
 			    "CPU scaling of seq, threads, threads under the new and old GIL, and\n"
-			    "processes on 1, 2, 4 and 8 workers.", &scale)) {
+			    "processes on 1, 2, 4 and 8 workers.", NULL, &scale)) {
 	case CLI_DONE: return 0;
 	case CLI_BAD: return 2;
 	case CLI_RUN: break;

@@ -26,7 +26,7 @@
 #include "gil.h"
 #include "gil_pool.h"
 #include "measure.h"
-#include "scale.h"
+#include "bench.h"
 
 #define MAX_REPS 5
 static const long thread_counts[] = { 2, 4 };
@@ -72,12 +72,12 @@ static struct sample run_once(const struct wl_params *wl, long threads, long int
 
 int main(int argc, char **argv)
 {
-	enum scale scale;
+	enum bench_scale scale;
 
-	switch (scale_parse(argc, argv, "gil_sweep",
+	switch (bench_parse(argc, argv, "gil_sweep",
 			    "usage: gil_sweep [--scale smoke|quick|full]\n\n"
 			    "Throughput and hand-offs of 2 and 4 CPU threads under the new GIL\n"
-			    "with switch intervals from 0.05 ms to 50 ms.", &scale)) {
+			    "with switch intervals from 0.05 ms to 50 ms.", NULL, &scale)) {
 	case CLI_DONE: return 0;
 	case CLI_BAD: return 2;
 	case CLI_RUN: break;

@@ -40,7 +40,7 @@
 #include "coro.h"
 #include "gil.h"
 #include "measure.h"
-#include "scale.h"
+#include "bench.h"
 
 #define PERIOD_NS (10 * CO_MS)
 #define MAX_TICKS 4096
@@ -211,13 +211,13 @@ static void run_mode(enum mode m, uint64_t n)
 
 int main(int argc, char **argv)
 {
-	enum scale scale;
+	enum bench_scale scale;
 
-	switch (scale_parse(argc, argv, "heartbeat",
+	switch (bench_parse(argc, argv, "heartbeat",
 			    "usage: heartbeat [--scale smoke|quick|full]\n\n"
 			    "Lag of a 10 ms heartbeat on the coroutine loop while a CPU job runs\n"
 			    "inline, on a thread under the GIL, on a thread without it, in a process.",
-			    &scale)) {
+			    NULL, &scale)) {
 	case CLI_DONE: return 0;
 	case CLI_BAD: return 2;
 	case CLI_RUN: break;
