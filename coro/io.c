@@ -31,19 +31,29 @@ int co_wait_fd(int fd, int events, int64_t deadline)
 	return co_park(CO_PARK_FD, deadline);
 }
 
+/*
+ * After a call on fd failed with errno: 0 to try it again (it was
+ * interrupted, or fd is ready now), else the error to return (-errno, or
+ * what parking the task gave, such as -ECANCELED).
+ */
+static int retry_when_ready(int fd, int events)
+{
+	if (errno == EINTR)
+		return 0;
+	if (errno != EAGAIN && errno != EWOULDBLOCK)
+		return -errno;
+	return co_wait_fd(fd, events, CO_FOREVER);
+}
+
 ssize_t co_read(int fd, void *buf, size_t n)
 {
 	for (;;) {
 		ssize_t r = read(fd, buf, n);
 		if (r >= 0)
 			return r;
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			return -errno;
-		if (errno != EINTR) {
-			int err = co_wait_fd(fd, CO_READABLE, CO_FOREVER);
-			if (err)
-				return err;
-		}
+		int err = retry_when_ready(fd, CO_READABLE);
+		if (err)
+			return err;
 	}
 }
 
@@ -67,13 +77,9 @@ ssize_t co_write(int fd, const void *buf, size_t n)
 			done += (size_t)r;
 			continue;
 		}
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			return -errno;
-		if (errno != EINTR) {
-			int err = co_wait_fd(fd, CO_WRITABLE, CO_FOREVER);
-			if (err)
-				return err;
-		}
+		int err = retry_when_ready(fd, CO_WRITABLE);
+		if (err)
+			return err;
 	}
 	return (ssize_t)n;
 }
@@ -84,13 +90,9 @@ int co_accept(int fd, struct sockaddr *addr, socklen_t *len)
 		int c = accept4(fd, addr, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (c >= 0)
 			return c;
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			return -errno;
-		if (errno != EINTR) {
-			int err = co_wait_fd(fd, CO_READABLE, CO_FOREVER);
-			if (err)
-				return err;
-		}
+		int err = retry_when_ready(fd, CO_READABLE);
+		if (err)
+			return err;
 	}
 }
 

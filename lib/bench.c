@@ -8,50 +8,6 @@
 
 static const char *const scale_names[] = { "smoke", "quick", "full", NULL };
 
-static void range_text(const struct cli_extra *e, char *buf, size_t len)
-{
-	if (e->choices == NULL) {
-		snprintf(buf, len, "%lld..%lld", e->min, e->max);
-		return;
-	}
-	buf[0] = '\0';
-	for (const char *const *c = e->choices; *c; c++) {
-		strncat(buf, *c, len - strlen(buf) - 1);
-		if (c[1])
-			strncat(buf, "|", len - strlen(buf) - 1);
-	}
-}
-
-/* Store text into e's value if it is in range; else complain in one line. */
-static int take(const char *name, const struct cli_extra *e, const char *text)
-{
-	char range[256];
-	long long v;
-
-	if (e->choices) {
-		for (int i = 0; e->choices[i]; i++)
-			if (strcmp(e->choices[i], text) == 0) {
-				*e->value = i;
-				return 0;
-			}
-	} else if (cli_number(text, e->min, e->max, &v) == 0) {
-		*e->value = v;
-		return 0;
-	}
-	range_text(e, range, sizeof range);
-	fprintf(stderr, "%s: --%s: invalid value '%s' (accepted: %s)\n", name, e->name, text,
-		range);
-	return -1;
-}
-
-static const struct cli_extra *find(const struct cli_extra *e, const char *opt, size_t len)
-{
-	for (; e && e->name; e++)
-		if (strlen(e->name) == len && strncmp(e->name, opt, len) == 0)
-			return e;
-	return NULL;
-}
-
 static void usage(const char *usage_text, const struct cli_extra *scale,
 		  const struct cli_extra *extras)
 {
@@ -59,10 +15,10 @@ static void usage(const char *usage_text, const struct cli_extra *scale,
 
 	fputs(usage_text, stdout);
 	printf("\nOptions:\n");
-	range_text(scale, range, sizeof range);
+	cli_range_text(scale, range, sizeof range);
 	printf("  --%-12s %s (%s)\n", scale->name, scale->help, range);
 	for (const struct cli_extra *e = extras; e && e->name; e++) {
-		range_text(e, range, sizeof range);
+		cli_range_text(e, range, sizeof range);
 		printf("  --%-12s %s (%s)\n", e->name, e->help, range);
 	}
 	printf("  --%-12s this text\n", "help");
@@ -92,9 +48,9 @@ enum cli_status bench_parse(int argc, char **argv, const char *name, const char 
 		}
 		const char *opt = arg + 2, *eq = strchr(opt, '=');
 		size_t len = eq ? (size_t)(eq - opt) : strlen(opt);
-		const struct cli_extra *e = find(scale_table, opt, len);
+		const struct cli_extra *e = cli_find(scale_table, opt, len);
 		if (e == NULL)
-			e = find(extras, opt, len);
+			e = cli_find(extras, opt, len);
 		if (e == NULL) {
 			fprintf(stderr, "%s: %.*s: unknown option (try --help)\n", name,
 				(int)(len + 2), arg);
@@ -105,7 +61,7 @@ enum cli_status bench_parse(int argc, char **argv, const char *name, const char 
 			fprintf(stderr, "%s: --%s: missing value\n", name, e->name);
 			return CLI_BAD;
 		}
-		if (take(name, e, value) != 0)
+		if (cli_take(name, e, value) != 0)
 			return CLI_BAD;
 	}
 	*scale = (enum bench_scale)chosen;

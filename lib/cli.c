@@ -47,7 +47,7 @@ static void usage(const char *model, const struct cli_extra *extras)
 	printf("\nExit status: 0 verified, 1 wrong result, 2 bad usage, 3 out of a resource.\n");
 }
 
-static void range_text(const struct cli_extra *e, char *buf, size_t len)
+void cli_range_text(const struct cli_extra *e, char *buf, size_t len)
 {
 	if (e->choices == NULL) {
 		snprintf(buf, len, "%lld..%lld", e->min, e->max);
@@ -70,9 +70,9 @@ static int choice_index(const char *const *choices, const char *text)
 }
 
 /* Check one value against an option's range; print the one-line complaint. */
-static int take(const char *model, const struct cli_extra *e, const char *text)
+int cli_take(const char *model, const struct cli_extra *e, const char *text)
 {
-	char range[128];
+	char range[256];
 	long long v;
 
 	if (e->choices) {
@@ -85,7 +85,7 @@ static int take(const char *model, const struct cli_extra *e, const char *text)
 		*e->value = v;
 		return 0;
 	}
-	range_text(e, range, sizeof range);
+	cli_range_text(e, range, sizeof range);
 	fprintf(stderr, "%s: --%s: invalid value '%s' (accepted: %s)\n",
 		model, e->name, text, range);
 	return -1;
@@ -105,8 +105,7 @@ static int take_connect(const char *model, const char *text, struct cli *out)
 	return -1;
 }
 
-static const struct cli_extra *find(const struct cli_extra *table, const char *name,
-				    size_t len)
+const struct cli_extra *cli_find(const struct cli_extra *table, const char *name, size_t len)
 {
 	for (const struct cli_extra *e = table; e && e->name; e++)
 		if (strlen(e->name) == len && strncmp(e->name, name, len) == 0)
@@ -131,7 +130,7 @@ enum cli_status cli_parse(int argc, char **argv, const char *model,
 
 	out->connect = NULL;
 	memset(&out->wl.server, 0, sizeof out->wl.server);
-	range_text(&kinds, names, sizeof names);
+	cli_range_text(&kinds, names, sizeof names);
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 
@@ -161,9 +160,9 @@ enum cli_status cli_parse(int argc, char **argv, const char *model,
 		const char *name = arg + 2, *eq = strchr(name, '=');
 		size_t len = eq ? (size_t)(eq - name) : strlen(name);
 		bool addr = len == 7 && strncmp(name, "connect", 7) == 0;
-		const struct cli_extra *e = find(common, name, len);
+		const struct cli_extra *e = cli_find(common, name, len);
 		if (e == NULL)
-			e = find(extras, name, len);
+			e = cli_find(extras, name, len);
 		if (e == NULL && !addr) {
 			fprintf(stderr, "%s: %.*s: unknown option (try --help)\n", model,
 				(int)(len + 2), arg);
@@ -175,12 +174,12 @@ enum cli_status cli_parse(int argc, char **argv, const char *model,
 			if (addr)
 				snprintf(range, sizeof range, "%s", ADDR_RANGE);
 			else
-				range_text(e, range, sizeof range);
+				cli_range_text(e, range, sizeof range);
 			fprintf(stderr, "%s: --%.*s: missing value (accepted: %s)\n", model,
 				(int)len, name, range);
 			return CLI_BAD;
 		}
-		if (addr ? take_connect(model, value, out) : take(model, e, value))
+		if (addr ? take_connect(model, value, out) : cli_take(model, e, value))
 			return CLI_BAD;
 	}
 	if (kind < 0) {

@@ -50,6 +50,19 @@ enum cli_status { CLI_RUN, CLI_DONE, CLI_BAD };
 enum cli_status cli_parse(int argc, char **argv, const char *model,
 			  const struct cli_extra *extras, struct cli *out);
 
+/* The accepted values of e as text: "min..max" or "a|b|c". */
+void cli_range_text(const struct cli_extra *e, char *buf, size_t len);
+
+/* The entry of table named name[0..len), or NULL. table may be NULL. */
+const struct cli_extra *cli_find(const struct cli_extra *table, const char *name, size_t len);
+
+/*
+ * Store text into *e->value if it is accepted; otherwise print the one-line
+ * complaint ("<prog>: --<name>: invalid value '<text>' (accepted: ...)")
+ * and return -1.
+ */
+int cli_take(const char *prog, const struct cli_extra *e, const char *text);
+
 /* Parse text as a base-10 integer in [min, max]; 0 on success, -1 if not. */
 int cli_number(const char *text, long long min, long long max, long long *out);
 

@@ -39,3 +39,15 @@ assert_between() {
 		return 1
 	fi
 }
+
+# bad_usage PROGRAM EXPECTED-TEXT ARGS...: PROGRAM (a path) must exit 2 with
+# one line on stderr containing EXPECTED-TEXT, and print nothing on stdout.
+bad_usage() {
+	local prog=$1 want=$2
+	shift 2
+	run --separate-stderr "$prog" "$@"
+	[ "$status" -eq 2 ] || { echo "status $status for $prog $*"; return 1; }
+	[ -z "$output" ] || { echo "stdout not empty: $output"; return 1; }
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ] || { echo "stderr: $stderr"; return 1; }
+	[[ "$stderr" == *"$want"* ]] || { echo "stderr lacks '$want': $stderr"; return 1; }
+}

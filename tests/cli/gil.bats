@@ -7,13 +7,7 @@ load common
 # bad_input EXPECTED-TEXT ARGS...: build/gil must exit 2 with one line on
 # stderr containing EXPECTED-TEXT and print nothing on stdout.
 bad_input() {
-	local want=$1
-	shift
-	run --separate-stderr "$BUILD/gil" "$@"
-	[ "$status" -eq 2 ] || { echo "status $status for gil $*"; return 1; }
-	[ -z "$output" ] || { echo "stdout not empty: $output"; return 1; }
-	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ] || { echo "stderr: $stderr"; return 1; }
-	[[ "$stderr" == *"$want"* ]] || { echo "stderr lacks '$want': $stderr"; return 1; }
+	bad_usage "$BUILD/gil" "$@"
 }
 
 @test "gil cpu: the exact total under each lock, one thread per task and a pool" {
