@@ -8,7 +8,10 @@
  *   vol_switches_per_round_trip
  *
  * Mechanisms: bare (bench/bare_switch_x86_64.S: push the callee-saved
- * registers, swap the stack pointer; the floor; x86-64 only), coro (the
+ * registers, swap the stack pointer, `ret`; the floor; x86-64 only),
+ * bare_jmp (the same, leaving by `pop; jmp` as co_switch does: a `ret`
+ * onto another stack is mispredicted every time, a jump is not; x86-64
+ * only), coro (the
  * coroutine runtime's own switch, co_switch, between two contexts made
  * with co_ctx_make; it also saves and restores MXCSR and the x87 control
  * word, which bare leaves out), coro_copy (two tasks of the runtime on the copy stack
@@ -44,7 +47,7 @@
  * once per round trip (2); on one CPU the woken party often preempts the
  * waker before it blocks (an involuntary switch, not counted), so the
  * figure lies between 1 and 2. It is empty where the kernel sees no switch
- * (bare, swapcontext: one thread).
+ * (bare, bare_jmp, coro, swapcontext: one thread).
  *
  * Other tools count differently, which is why their figures differ:
  *   lmbench lat_ctx passes a token around a ring of P processes through
@@ -86,11 +89,11 @@
 #include "coro.h"
 
 enum mechanism {
-	M_BARE, M_CORO, M_CORO_COPY, M_SWAPCONTEXT, M_THREAD_FUTEX, M_THREAD_COND, M_THREAD_PIPE,
+	M_BARE, M_BARE_JMP, M_CORO, M_CORO_COPY, M_SWAPCONTEXT, M_THREAD_FUTEX, M_THREAD_COND, M_THREAD_PIPE,
 	M_PROC_PIPE, M_PROC_FUTEX, M_PERF_PIPE, M_COUNT
 };
 static const char *const mech_names[] = {
-	"bare", "coro", "coro_copy", "swapcontext", "thread_futex", "thread_cond", "thread_pipe",
+	"bare", "bare_jmp", "coro", "coro_copy", "swapcontext", "thread_futex", "thread_cond", "thread_pipe",
 	"proc_pipe", "proc_futex", "perf_pipe", "all", NULL
 };
 enum placement { P_ONE_CPU, P_TWO_CPUS, P_UNPINNED };
@@ -160,6 +163,7 @@ static uint64_t served;        /* round trips the partner context served */
 
 #if defined(__x86_64__)
 void bare_switch(void **save_sp, void *next_sp);
+void bare_jmp_switch(void **save_sp, void *next_sp);
 static void *bare_main_sp, *bare_partner_sp;
 
 static void bare_partner(void)
@@ -170,17 +174,25 @@ static void bare_partner(void)
 	}
 }
 
+static void bare_jmp_partner(void)
+{
+	for (;;) {
+		served++;
+		bare_jmp_switch(&bare_partner_sp, bare_main_sp);
+	}
+}
+
 /*
  * Lay out a fresh stack the way bare_switch pops it: six zeroed register
- * slots, then the return address, bare_partner, 16-byte aligned so that
- * bare_partner starts as if called. bare_partner never returns.
+ * slots, then the return address, partner, 16-byte aligned so that
+ * partner starts as if called. partner never returns.
  */
-static void bare_start(char *stack, size_t size)
+static void bare_start(char *stack, size_t size, void (*partner)(void))
 {
 	uintptr_t top = ((uintptr_t)stack + size) & ~(uintptr_t)15;
 	void **sp = (void **)(top - 16);
 
-	*sp = (void *)(uintptr_t)bare_partner;
+	*sp = (void *)(uintptr_t)partner;
 	sp -= 6;
 	memset(sp, 0, 6 * sizeof *sp);
 	bare_partner_sp = sp;
@@ -234,8 +246,13 @@ static void run_user(enum mechanism m, struct plan p)
 #if defined(__x86_64__)
 		case M_BARE:
 			if (s < 0)
-				bare_start(stack, sizeof stack);
+				bare_start(stack, sizeof stack, bare_partner);
 			v = TIME_BATCH(k, bare_switch(&bare_main_sp, bare_partner_sp));
+			break;
+		case M_BARE_JMP:
+			if (s < 0)
+				bare_start(stack, sizeof stack, bare_jmp_partner);
+			v = TIME_BATCH(k, bare_jmp_switch(&bare_main_sp, bare_partner_sp));
 			break;
 #endif
 		case M_CORO:
@@ -681,10 +698,10 @@ int main(int argc, char **argv)
 			run_coro_copy(up);
 			continue;
 		}
-		if (m == M_BARE || m == M_CORO || m == M_SWAPCONTEXT) {
+		if (m == M_BARE || m == M_BARE_JMP || m == M_CORO || m == M_SWAPCONTEXT) {
 #if !defined(__x86_64__)
-			if (m == M_BARE) {
-				fprintf(stderr, "lat_switch: bare: x86-64 only; row left out\n");
+			if (m == M_BARE || m == M_BARE_JMP) {
+				fprintf(stderr, "lat_switch: %s: x86-64 only; row left out\n", mech_names[m]);
 				continue;
 			}
 #endif
