@@ -6,7 +6,8 @@
 # Installs the test tools when missing, then for each build flavour (default
 # gcc, clang, ASan+UBSan, TSan) builds everything and runs the cmocka unit
 # tests and the bats command-line tests, all as TAP. The default flavour also
-# runs the coroutine runtime's unit tests under valgrind, and
+# runs the coroutine runtime's unit tests and the coro model (io, net, cpu;
+# guarded and copy stacks) under valgrind, and
 # tests/cli/harness.bats runs `make bench` end to end at PROFILE=smoke (under a
 # minute) into a temporary results folder; the aarch64 flavour cross-builds
 # with aarch64-linux-gnu-gcc and runs the unit tests under qemu-aarch64 (the
@@ -85,6 +86,24 @@ for flavour in $flavours; do
 			else
 				cat "$log.vg"
 				echo "not ok - valgrind $(basename "$t")" | tee -a "$log"
+			fi
+		done
+		# The coro model itself, each stack mode and workload, small: the
+		# loop, timers, epoll and (net, --trace-children) the private
+		# slowserver, run under memcheck.
+		for args in "io --tasks 200 --ms 10 --stack guarded" \
+			"io --tasks 200 --ms 10 --stack copy" \
+			"net --tasks 50 --ms 10 --stack auto" \
+			"net --tasks 50 --ms 10 --stack copy" \
+			"cpu --tasks 2 --n 100000"; do
+			echo "== valgrind: coro $args"
+			# shellcheck disable=SC2086
+			if valgrind -q --error-exitcode=99 --trace-children=yes \
+				"$build"/coro $args >/dev/null 2>"$log.vg"; then
+				echo "ok - valgrind coro $args" | tee -a "$log"
+			else
+				cat "$log.vg"
+				echo "not ok - valgrind coro $args" | tee -a "$log"
 			fi
 		done
 		rm -f "$log.vg"
