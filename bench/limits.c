@@ -30,6 +30,8 @@
  * vm.max_map_count -> max_map_count (a thread or guarded coroutine stack
  * is two mappings); EAGAIN with the machine's tasks near kernel.pid_max ->
  * pid_max; ENOMEM otherwise -> memory; EMFILE/ENFILE -> open_files.
+ * Guarded coroutines count as near the mapping limit CO_MAPS_SPARE
+ * mappings earlier, where the runtime stops making their stacks.
  * An attempt killed by a signal (the OOM killer, or an abort where a
  * library cannot cope with the shortage) cannot count; then up to four
  * bisection steps between the last success and the failure find the edge,
@@ -305,6 +307,20 @@ static void attempt(const struct variant *v, long n, struct outcome *o)
 	}
 }
 
+/*
+ * The limit behind a failed attempt. Guarded coroutines meet the mapping
+ * limit CO_MAPS_SPARE mappings early: the runtime refuses a stack (ENOMEM)
+ * there, to leave mappings for malloc and threads.
+ */
+static const char *cause(const struct variant *v, const struct outcome *o)
+{
+	struct machine_limits m = machine;
+
+	if (v->model == MODEL_CORO && v->mode == CO_STACK_GUARDED && m.max_map_count > 0)
+		m.max_map_count -= CO_MAPS_SPARE;
+	return limit_cause(&m, o->err, o->maps, o->tasks);
+}
+
 static void print_row(const struct variant *v, long max_n, const char *by, long n,
 		      const struct outcome *o)
 {
@@ -317,6 +333,8 @@ static void print_row(const struct variant *v, long max_n, const char *by, long 
 		       "process limit %ld%s",
 		       n, o->started, strerror(o->err), o->tasks, machine.pid_max, o->maps,
 		       machine.max_map_count, nofile, nproc, geteuid() == 0 ? " (root: not enforced)" : "");
+	if (o && v->model == MODEL_CORO && v->mode == CO_STACK_GUARDED)
+		printf("; guarded stacks stop %d mappings short of max_map_count", CO_MAPS_SPARE);
 	printf("\n");
 	fflush(stdout);
 }
@@ -347,7 +365,7 @@ static void search(const struct variant *v, long start, long cap)
 			ok = n;
 			best = o;
 		} else if (!o.signal) {
-			print_row(v, o.started > ok ? o.started : ok, limit_cause(&machine, o.err, o.maps, o.tasks), n, &o);
+			print_row(v, o.started > ok ? o.started : ok, cause(v, &o), n, &o);
 			return;
 		} else {
 			bad = n;
@@ -366,7 +384,7 @@ static void search(const struct variant *v, long start, long cap)
 			ok = mid;
 			best = o;
 		} else if (!o.signal) {
-			print_row(v, o.started > ok ? o.started : ok, limit_cause(&machine, o.err, o.maps, o.tasks), mid, &o);
+			print_row(v, o.started > ok ? o.started : ok, cause(v, &o), mid, &o);
 			return;
 		} else {
 			bad = mid;

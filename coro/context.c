@@ -224,7 +224,7 @@ static struct co_stack *shared_stack_new(size_t size)
 	return NULL;
 }
 
-/* Guarded stacks allowed: two mappings each, keeping 4,096 mappings spare. */
+/* Guarded stacks allowed: two mappings each, keeping CO_MAPS_SPARE spare. */
 static long guarded_limit(void)
 {
 	FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
@@ -235,7 +235,7 @@ static long guarded_limit(void)
 			maps = 65530;
 		fclose(f);
 	}
-	return maps > 8192 ? (maps - 4096) / 2 : maps / 4;
+	return maps > 2 * CO_MAPS_SPARE ? (maps - CO_MAPS_SPARE) / 2 : maps / 4;
 }
 
 /* ---- Overflow report ---- */

@@ -44,8 +44,9 @@
  *            is low because a fresh guarded stack costs a page fault, and
  *            page faults are slow in a VM (tens of us on the test host).
  *   Guarded stacks are reused from a pool and unmapped only when co_run
- *   returns (munmap flushes the TLB); at most (vm.max_map_count - 4096) / 2
- *   are made, so that malloc and threads keep mappings to work with.
+ *   returns (munmap flushes the TLB); at most (vm.max_map_count -
+ *   CO_MAPS_SPARE) / 2 are made, so that malloc and threads keep mappings
+ *   to work with; past that co_spawn fails with -ENOMEM.
  *   The runtime's own records (tasks, the saved parts of copy stacks) come
  *   from pre-faulted 4 MiB chunks (coro/arena.c), reused, and returned when
  *   co_run returns.
@@ -60,6 +61,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/socket.h>
+
+/* Mappings of vm.max_map_count that guarded stacks leave to the rest. */
+#define CO_MAPS_SPARE 4096
 
 /* ---- The raw context switch (switch_<arch>.S, context.c) ---- */
 
