@@ -21,14 +21,22 @@
 # Suites join when their program exists: a model in build/ (seq, threads,
 # procs, gil, coro) joins io and cpu (coro: io only, its cpu tasks run one
 # after another by design); a model joins net when `<model> net` runs; a
-# program in build/bench/ joins as a CSV step. Nothing missing is faked:
-# RESULTS.md says what was not measured and why.
+# program in build/bench/ joins as a CSV step. The Python reference models
+# (build/py_seq, py_threads, py_procs, py_asyncio: the Makefile makes those
+# wrappers when python3 is present) join the same suites and CSVs under their
+# own names, with their own cpu sizes (PY_CPU_* in scripts/profiles.sh: a
+# Python loop iteration costs about 100 times a C one) and without py_asyncio
+# in cpu (like coro); models/python/gil_sweep.py, the real GIL's twin of
+# bench/gil_sweep, joins as the CSV step py_gil_sweep when they are there.
+# Nothing missing is faked: RESULTS.md says what was not measured and why.
 #
-# To add a model: put its name in the lists of plan_steps and give it
-# IO_N_<model> (and NET_N_<model>) sizes in scripts/profiles.sh. To add a
-# program: put its name in BENCH_PROGRAMS and its CSV header in
-# header_<name>. Then a chart (scripts/plots.sh), its prose (CHARTS in
-# scripts/results.py) and any lesson it decides (LESSONS in scripts/lessons.py).
+# To add a model: put its name in C_MODELS or PY_MODELS (and in the cpu list
+# of plan_steps if it speeds cpu work up) and give it IO_N_<model> (and
+# NET_N_<model>) sizes in scripts/profiles.sh. To add a program: put its name
+# in BENCH_PROGRAMS (a Python one in PY_PROGRAMS, with its script in
+# script_<name>) and its CSV header in header_<name>. Then a chart
+# (scripts/plots.sh), its prose (CHARTS in scripts/results.py) and any lesson
+# it decides (LESSONS in scripts/lessons.py).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 root=$(pwd)
@@ -38,20 +46,32 @@ RESULTS_DIR=${RESULTS_DIR:-results}
 RESULTS_MD=${RESULTS_MD:-RESULTS.md}
 BUILD=${BUILD:-build}
 . scripts/profiles.sh
+# The interpreter the Makefile's py_* wrappers run, for the Python programs
+# that are not models (the same rule as the Makefile's PYTHON).
+PYTHON=${PYTHON:-$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)}
+
+C_MODELS="seq threads procs gil coro"
+PY_MODELS="py_seq py_threads py_procs py_asyncio"
 
 TIDY_HEADER=model,workload,tasks,workers,ms,n,runs,median_s,mean_s,stddev_s,min_s,max_s,user_s,system_s
 # The microbenchmarks and experiments, in run order, with their CSV headers:
 # contracts fixed in the project brief; a program printing another header
 # fails its step.
-BENCH_PROGRAMS="lat_switch cost_create mem_task limits gil_scaling gil_sweep gil_convoy heartbeat"
+BENCH_PROGRAMS="lat_switch cost_create mem_task limits coro_scale gil_scaling gil_sweep gil_convoy heartbeat"
 header_lat_switch=mechanism,placement,round_trips,median_ns,p10_ns,p90_ns,min_ns,max_ns,vol_switches_per_round_trip
 header_cost_create=model,variant,n,median_ns,p10_ns,p90_ns,min_ns,max_ns
 header_mem_task=model,variant,n,bytes_per_task,total_kb,metric
 header_limits=model,variant,max_n,stopped_by,detail
+header_coro_scale=tasks,stack_mode,ms,wall_s,max_rss_kb,bytes_per_task
 header_gil_scaling=model,workers,median_s,min_s,max_s,speedup
 header_gil_sweep=threads,interval_us,median_s,tasks_per_s,handoffs,handoffs_per_s
 header_gil_convoy=lock,cpu_threads,ops,ops_per_s,p50_us,p99_us,max_us
 header_heartbeat=mode,job_s,ticks,missed,lag_p50_ms,lag_p99_ms,lag_max_ms
+# The Python programs that are not models: run with $PYTHON when the Python
+# models are built; the same --scale and the same CSV contract.
+PY_PROGRAMS="py_gil_sweep"
+script_py_gil_sweep=models/python/gil_sweep.py
+header_py_gil_sweep=threads,interval_us,median_s,tasks_per_s,handoffs,handoffs_per_s
 
 run=""          # the run folder, once made
 step=""         # "[i/n] what", for progress and for INCOMPLETE
@@ -142,17 +162,18 @@ hyperfine_step() {
 }
 
 # The measuring steps, one per line: "io MODEL", "cpu MODEL", "net MODEL",
-# "prog NAME", then "plots". Writing RESULTS.md is the last step, after the
-# run is committed.
+# "prog NAME", "pyprog NAME", then "plots". Writing RESULTS.md is the last
+# step, after the run is committed.
 plan_steps() {
-	for model in seq threads procs gil coro; do
+	for model in $C_MODELS $PY_MODELS; do
 		[ -x "$BUILD/$model" ] || continue
 		eval "[ -n \"\${IO_N_$model:-}\" ]" && echo "io $model"
 	done
-	for model in seq threads procs gil; do
+	# Not coro or py_asyncio: one thread runs their cpu tasks back to back.
+	for model in seq threads procs gil py_seq py_threads py_procs; do
 		[ -x "$BUILD/$model" ] && echo "cpu $model"
 	done
-	for model in seq threads procs gil coro; do
+	for model in $C_MODELS $PY_MODELS; do
 		[ -x "$BUILD/$model" ] || continue
 		# A model takes part when it accepts the net workload.
 		timeout 10 "$BUILD/$model" net --tasks 1 --ms 1 >/dev/null 2>&1 &&
@@ -161,7 +182,31 @@ plan_steps() {
 	for prog in $BENCH_PROGRAMS; do
 		[ -x "$BUILD/bench/$prog" ] && echo "prog $prog"
 	done
+	if python_built; then
+		for prog in $PY_PROGRAMS; do
+			echo "pyprog $prog"
+		done
+	fi
 	echo plots
+}
+
+# python_built: the Python models are there (and so is their interpreter).
+python_built() {
+	[ -n "$PYTHON" ] && [ -x "$BUILD/py_threads" ]
+}
+
+# csv_step NAME COMMAND...: run COMMAND > NAME.csv and hold its header to
+# the contract in header_NAME.
+# (csv, not name: name is the run folder's.)
+csv_step() {
+	csv=$1
+	shift
+	in_group "$@" >"$run/$csv.csv" ||
+		die "$step: $* failed (status $?)"
+	eval "want=\$header_$csv"
+	got=$(head -n 1 "$run/$csv.csv")
+	[ "$got" = "$want" ] ||
+		die "$step: $csv.csv header is '$got', the contract is '$want'"
 }
 
 run_step() {
@@ -174,15 +219,21 @@ run_step() {
 		hyperfine_step io "$what" "tasks=$ns" "io - 0 $IO_MS -" \
 			"$bin io --tasks {tasks} --ms $IO_MS" ;;
 	cpu)
-		if [ "$what" = seq ]; then
-			say "$step cpu: seq, $CPU_TASKS tasks of n = $CPU_N, one worker"
-			hyperfine_step cpu seq "tasks=$CPU_TASKS" "cpu - 1 - $CPU_N" \
-				"$bin cpu --tasks {tasks} --n $CPU_N"
-		else
-			say "$step cpu speedup: $what, W = $(first "$CPU_WORKERS") .. $(last "$CPU_WORKERS"), $CPU_TASKS tasks of n = $CPU_N"
-			hyperfine_step cpu "$what" "workers=$CPU_WORKERS" "cpu $CPU_TASKS - - $CPU_N" \
-				"$bin cpu --tasks $CPU_TASKS --n $CPU_N --workers {workers}"
-		fi ;;
+		# Python's sizes are its own: the C list would take minutes there.
+		case $what in
+		py_*) tasks=$PY_CPU_TASKS n=$PY_CPU_N workers=$PY_CPU_WORKERS ;;
+		*) tasks=$CPU_TASKS n=$CPU_N workers=$CPU_WORKERS ;;
+		esac
+		case $what in
+		seq | py_seq)
+			say "$step cpu: $what, $tasks tasks of n = $n, one worker"
+			hyperfine_step cpu "$what" "tasks=$tasks" "cpu - 1 - $n" \
+				"$bin cpu --tasks {tasks} --n $n" ;;
+		*)
+			say "$step cpu speedup: $what, W = $(first "$workers") .. $(last "$workers"), $tasks tasks of n = $n"
+			hyperfine_step cpu "$what" "workers=$workers" "cpu $tasks - - $n" \
+				"$bin cpu --tasks $tasks --n $n --workers {workers}" ;;
+		esac ;;
 	net)
 		eval "ns=\${NET_N_$what:-}"
 		[ -n "$ns" ] || { say "$step net fan-out: $what has no sizes in scripts/profiles.sh, left out"; return; }
@@ -191,12 +242,11 @@ run_step() {
 			"$bin net --tasks {tasks} --ms $NET_MS" ;;
 	prog)
 		say "$step $what --scale $PROFILE > $what.csv"
-		in_group "$root/$BUILD/bench/$what" --scale "$PROFILE" >"$run/$what.csv" ||
-			die "$step: $BUILD/bench/$what --scale $PROFILE failed (status $?)"
-		eval "want=\$header_$what"
-		got=$(head -n 1 "$run/$what.csv")
-		[ "$got" = "$want" ] ||
-			die "$step: $what.csv header is '$got', the contract is '$want'" ;;
+		csv_step "$what" "$root/$BUILD/bench/$what" --scale "$PROFILE" ;;
+	pyprog)
+		eval "script=\$script_$what"
+		say "$step $script --scale $PROFILE > $what.csv"
+		csv_step "$what" "$PYTHON" "$root/$script" --scale "$PROFILE" ;;
 	plots)
 		say "$step charts"
 		in_group sh scripts/plots.sh "$run" || die "$step: drawing the charts failed" ;;
@@ -239,11 +289,16 @@ sh scripts/machine.sh "$PROFILE" "$BUILD" |
 steps=$(plan_steps)
 # Which models and programs were there: RESULTS.md tells "not landed" from
 # "left out of a suite" by this.
-models=$(for m in seq threads procs gil coro; do [ -x "$BUILD/$m" ] && printf '%s ' "$m"; done)
+models=$(for m in $C_MODELS $PY_MODELS; do [ -x "$BUILD/$m" ] && printf '%s ' "$m"; done)
 programs=$(for p in $BENCH_PROGRAMS; do [ -x "$BUILD/bench/$p" ] && printf '%s ' "$p"; done)
-jq --arg models "$models" --arg programs "$programs" \
+python_built && programs="$programs$PY_PROGRAMS"
+# The Python version goes with the run: the real GIL's figures depend on it.
+pyver=""
+python_built && pyver=$("$PYTHON" -c 'import platform; print(platform.python_version())')
+jq --arg models "$models" --arg programs "$programs" --arg python "$pyver" \
 	'.models = ($models | split(" ") | map(select(. != ""))) |
-	 .programs = ($programs | split(" ") | map(select(. != "")))' \
+	 .programs = ($programs | split(" ") | map(select(. != ""))) |
+	 .python = (if $python == "" then null else $python end)' \
 	"$run/machine.json" >"$run/machine.json.new" && mv "$run/machine.json.new" "$run/machine.json"
 total=$(($(printf '%s\n' "$steps" | wc -l) + 1))
 say "bench: PROFILE=$PROFILE, $total steps, into $run"

@@ -8,9 +8,17 @@ applies exactly that rule to the run's CSVs. A verdict is "confirmed",
 "not confirmed on this machine", or "not measured" when the data the rule
 needs are not in the run. Thresholds are generous on purpose: a verdict
 must not flip on noise, only on a different machine or a different model.
+The lessons are about the C models; the Python reference models (py_*) sit
+in the same CSVs and are left out of them.
+
+Then the comparisons of the real GIL (CPython, the py_* models and
+models/python/gil_sweep.py) with the emulated one (lib/gil.c), in GIL_SHAPES:
+"match", "do not match on this machine", or "not measured", by the same
+kind of stated rule. They print after the lessons, in the same format.
 Also the loader of a results folder (class Run) that results.py shares.
 """
 import csv
+import math
 import json
 import os
 import sys
@@ -18,6 +26,21 @@ import sys
 CONFIRMED = "confirmed"
 NOT_CONFIRMED = "not confirmed on this machine"
 NOT_MEASURED = "not measured"
+MATCH = "match"
+NO_MATCH = "do not match on this machine"
+# The emulated GIL's figures against the real one's: a ratio Python / C in
+# these bounds counts as the same. Generous on purpose, like the lessons'
+# thresholds: what they must catch is a different shape (threads that do
+# speed up under one of the two, a real GIL that ignores its switch
+# interval), not noise.
+SPEEDUP_RATIO = (2 / 3, 1.5)
+HANDOFF_RATIO = (1 / 3, 3.0)
+# A sweep point compares only when its run lasted this many intervals, and
+# this long: in a shorter run the rate counts the hand-offs of starting and
+# joining the threads (milliseconds of scheduling), not the interval's.
+# (gil_sweep --scale smoke's runs last about 8 ms: too short, on purpose.)
+MIN_INTERVALS = 10
+MIN_RUN_S = 0.05
 
 
 def number(text):
@@ -69,10 +92,21 @@ def fmt_n(x):
     return "{:,.0f}".format(x) if abs(x) >= 1000 else "%.3g" % x
 
 
+def is_py(model):
+    """A Python reference model (py_seq, py_threads...), not a C one."""
+    return str(model).startswith("py_")
+
+
+def baseline(model):
+    """The sequential model a speedup of MODEL is over: each language its own."""
+    return "py_seq" if is_py(model) else "seq"
+
+
 def speedup_rows(run, model_cpu, model_scaling):
-    """{workers: speedup} from cpu.csv (MODEL_CPU against seq's median) or,
-    failing that, from gil_scaling.csv (MODEL_SCALING's own column)."""
-    seq = run.select("cpu", model="seq")
+    """{workers: speedup} from cpu.csv (MODEL_CPU against its baseline's
+    median: seq for a C model, py_seq for a Python one) or, failing that,
+    from gil_scaling.csv (MODEL_SCALING's own column; C models only)."""
+    seq = run.select("cpu", model=baseline(model_cpu))
     rows = run.select("cpu", model=model_cpu)
     if seq and rows:
         return {r["workers"]: seq[0]["median_s"] / r["median_s"] for r in rows}, "cpu.csv"
@@ -99,7 +133,7 @@ def sum_vs_longest(run):
     n, d = s["tasks"], s["ms"] / 1000
     best = None
     for r in run.rows("io") or []:
-        if r["model"] != "seq" and r["tasks"] >= n:
+        if r["model"] != "seq" and not is_py(r["model"]) and r["tasks"] >= n:
             if best is None or (r["tasks"], r["median_s"]) < (best["tasks"], best["median_s"]):
                 best = r
     if best is None:
@@ -248,6 +282,107 @@ def check_all(run):
     return out
 
 
+# --- the real GIL beside the emulated one -----------------------------------
+
+def within(ratio, bounds):
+    return bounds[0] <= ratio <= bounds[1]
+
+
+def gil_speedup_pairs(run):
+    """[(W, py_threads' speedup over py_seq, gil's over seq, ratio)] at every
+    W >= 2 both have (gil from cpu.csv, else gil_scaling.csv's gil_new), and
+    the source of gil's figures. W = 1 is left out: one thread says nothing
+    about a lock."""
+    py, _ = speedup_rows(run, "py_threads", None)
+    c, src = speedup_rows(run, "gil", "gil_new")
+    pairs = [(w, py[w], c[w], py[w] / c[w]) for w in sorted(py) if w >= 2 and w in c and c[w] > 0]
+    return pairs, src
+
+
+def gil_cpu_shape(run):
+    pairs, src = gil_speedup_pairs(run)
+    if not pairs:
+        return NOT_MEASURED, ("cpu.csv lacks py_threads and py_seq rows, or gil rows (cpu.csv or "
+                              "gil_scaling.csv), at a common W >= 2")
+    evidence = "py_threads / gil speedup (%s): %s" % (src, "; ".join(
+        "W = %d: %.2fx / %.2fx = %.2f" % (w, p, c, r) for w, p, c, r in pairs))
+    ok = all(within(r, SPEEDUP_RATIO) for _, _, _, r in pairs)
+    return (MATCH if ok else NO_MATCH), evidence
+
+
+def comparable(r):
+    """A sweep row whose runs lasted long enough to measure the interval."""
+    return r["median_s"] >= max(MIN_RUN_S, MIN_INTERVALS * r["interval_us"] / 1e6)
+
+
+def sweep_pairs(run):
+    """[(threads, interval_us, Python's hand-offs/s, C's, ratio)] at every
+    (threads, interval) both sweeps ran and both runs were comparable()."""
+    c = {(r["threads"], r["interval_us"]): r for r in run.rows("gil_sweep") or []}
+    out = []
+    for r in run.rows("py_gil_sweep") or []:
+        key = (r["threads"], r["interval_us"])
+        if key in c and comparable(r) and comparable(c[key]) and c[key]["handoffs_per_s"] > 0:
+            out.append(key + (r["handoffs_per_s"], c[key]["handoffs_per_s"],
+                              r["handoffs_per_s"] / c[key]["handoffs_per_s"]))
+    return sorted(out)
+
+
+def log_slope(points):
+    """The least-squares slope of log(y) against log(x): -1 is y ~ 1/x."""
+    xs = [math.log(x) for x, _ in points]
+    ys = [math.log(y) for _, y in points]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx if sxx else None
+
+
+def gil_sweep_shape(run):
+    if not run.rows("gil_sweep") or not run.rows("py_gil_sweep"):
+        return NOT_MEASURED, "gil_sweep.csv or py_gil_sweep.csv is not in the run"
+    pairs = sweep_pairs(run)
+    if not pairs:
+        return NOT_MEASURED, ("no interval where both sweeps' runs lasted %d intervals and "
+                              "%g s or more (larger profiles run longer)" % (MIN_INTERVALS, MIN_RUN_S))
+    parts = []
+    for t in sorted({p[0] for p in pairs}):
+        mine = [p for p in pairs if p[0] == t]
+        text = "%d threads: %s" % (t, ", ".join(
+            "%s µs %.2f" % (fmt_n(u), r) for _, u, _, _, r in mine))
+        if len(mine) >= 2:
+            # (+ 0.0 turns a rounded -0.00 into 0.00)
+            text += " (log-log slope: CPython %.2f, emulated %.2f)" % (
+                round(log_slope([(u, p) for _, u, p, _, _ in mine]), 2) + 0.0,
+                round(log_slope([(u, c) for _, u, _, c, _ in mine]), 2) + 0.0)
+        parts.append(text)
+    evidence = "hand-offs/s, CPython / emulated, per interval: " + "; ".join(parts)
+    ok = all(within(r, HANDOFF_RATIO) for *_, r in pairs)
+    return (MATCH if ok else NO_MATCH), evidence
+
+
+# (id, the claim, the rule in words, the check)
+GIL_SHAPES = [
+    ("gil_cpu_shape",
+     "CPU scaling: threads under the real GIL (py_threads) speed up as little as under the "
+     "emulated one (gil).",
+     "At every W >= 2 both measured, py_threads' speedup over py_seq divided by gil's over seq "
+     "is within %.2f..%.2f (cpu.csv; gil from gil_scaling.csv when cpu.csv has none)."
+     % SPEEDUP_RATIO,
+     gil_cpu_shape),
+    ("gil_sweep_shape",
+     "Switch interval: CPython hands the GIL over as often as the emulation at each interval.",
+     "At every thread count and interval both sweeps ran, where both runs lasted >= %d intervals "
+     "and >= %g s, CPython's hand-offs per second divided by the emulation's are within %.2f..%.2f "
+     "(py_gil_sweep.csv, gil_sweep.csv)." % ((MIN_INTERVALS, MIN_RUN_S) + HANDOFF_RATIO),
+     gil_sweep_shape),
+]
+
+
+def check_shapes(run):
+    """[(id, claim, rule, verdict, evidence)] for every GIL comparison."""
+    return [(gid, claim, rule) + check(run) for gid, claim, rule, check in GIL_SHAPES]
+
+
 def main(argv):
     if len(argv) != 2 or argv[1].startswith("-"):
         print("usage: lessons.py RUN", file=sys.stderr)
@@ -257,7 +392,7 @@ def main(argv):
     except OSError as e:
         print("lessons.py: %s: %s" % (argv[1], e.strerror), file=sys.stderr)
         return 2
-    for lid, _, _, verdict, evidence in check_all(run):
+    for lid, _, _, verdict, evidence in check_all(run) + check_shapes(run):
         print("%s\t%s\t%s" % (lid, verdict, evidence))
     return 0
 

@@ -14,6 +14,13 @@ the charts from RUN/charts/ (linked relative to FILE, so they show on GitHub
 once the run folder is committed), every number in the prose from the CSVs,
 and the lessons' verdicts from scripts/lessons.py. A chart or figure whose
 data are missing is reported as not measured, with the reason.
+
+The Python reference models' rows (py_*) share io.csv, cpu.csv and net.csv
+with the C models; charts 1-3 and 8 and the lessons read the C rows only,
+and two sections set Python beside C: "C beside Python" (each model beside
+its C twin, each language's speedup over its own sequential model) and "The
+real GIL beside the emulated one" (scripts/lessons.py's GIL_SHAPES).
+The section "Targets, checked" holds the figures the issues set (scripts/targets.py).
 """
 import argparse
 import os
@@ -21,7 +28,9 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lessons import Run, check_all, fmt_n, fmt_s, speedup_rows, at_cores  # noqa: E402
+from lessons import (Run, check_all, check_shapes, fmt_n, fmt_s, speedup_rows, at_cores,  # noqa: E402
+                     is_py, gil_speedup_pairs, sweep_pairs, comparable, MIN_INTERVALS, MIN_RUN_S)
+from targets import check_targets, MET, MISSED, NOT_MEASURED as TARGET_NOT_MEASURED  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -35,6 +44,9 @@ MISSING = {
     "limits": "build/bench/limits (issue 5) has not landed",
     "gil": "the GIL experiments (issue 4: gil_scaling, gil_sweep, gil_convoy, heartbeat) have not landed",
     "net": "no model accepts the net workload yet (issue 3)",
+    "python": "no Python model (py_*) is in this run: python3 was not there when it was made",
+    "gil_real": ("this run has neither py_threads and gil rows (with py_seq and seq) in cpu.csv "
+                 "nor both gil_sweep.csv and py_gil_sweep.csv"),
 }
 MODEL_MISSING = {
     "coro": "the coroutine model (issue 3) has not landed",
@@ -50,10 +62,13 @@ def at_largest(rows):
     return max(rows, key=lambda r: r["tasks"])
 
 
-def models_of(run, name):
+def models_of(run, name, python=False):
+    """The models of NAME.csv in first-seen order: the C ones, or with
+    PYTHON the Python ones (py_*). Charts 1-3 and 8 are the C models';
+    Python's rows are read only beside their C twins."""
     seen = []
     for r in run.rows(name) or []:
-        if r["model"] not in seen:
+        if r["model"] not in seen and is_py(r["model"]) == python:
             seen.append(r["model"])
     return seen
 
@@ -116,6 +131,8 @@ def say_io_overhead(run):
 
 
 def say_cpu(run):
+    if not run.select("cpu", model="seq"):     # only Python's rows: see chart 9
+        return "Not measured: cpu.csv has no seq row, so no C speedup."
     seq = run.select("cpu", model="seq")[0]
     parts = []
     for m in models_of(run, "cpu"):
@@ -141,6 +158,12 @@ def say_switch(run):
     if coro and bare:
         out.append("The coroutine switch costs %s ns, %.2fx the bare switch (%s ns)."
                    % (fmt_n(coro["median_ns"]), coro["median_ns"] / bare["median_ns"], fmt_n(bare["median_ns"])))
+        jmp = best("bare_jmp")
+        if jmp:
+            out.append("It leaves by pop; jmp, not ret (a ret onto another stack is mispredicted every time):"
+                       " a bare switch that does the same costs %s ns, and the %s ns between that and"
+                       " co_switch are the MXCSR and x87 control words it saves."
+                       % (fmt_n(jmp["median_ns"]), fmt_n(coro["median_ns"] - jmp["median_ns"])))
     if coro and swap:
         out.append("glibc swapcontext costs %s ns, %.0fx the coroutine switch."
                    % (fmt_n(swap["median_ns"]), swap["median_ns"] / coro["median_ns"]))
@@ -200,6 +223,109 @@ def say_gil(run):
     return " ".join(out)
 
 
+# --- C beside Python ---------------------------------------------------------
+
+# Each Python model and the C model it mirrors.
+TWINS = [("seq", "py_seq"), ("threads", "py_threads"), ("procs", "py_procs"), ("coro", "py_asyncio")]
+
+
+def python_version(run):
+    v = run.machine.get("python")
+    return "Python %s" % v if v else "Python (version not recorded)"
+
+
+def iterations(r):
+    """Loop iterations of a cpu row: the sum of n + i for i < tasks."""
+    t = r["tasks"]
+    return t * r["n"] + t * (t - 1) // 2
+
+
+def py_startup(run):
+    """py_seq's fixed cost, start-up to exit, in s: its io median at N = 1
+    less the one wait; None when not measured."""
+    rows = run.select("io", model="py_seq", tasks=1)
+    return max(rows[0]["median_s"] - rows[0]["ms"] / 1000, 0) if rows else None
+
+
+def per_iteration(run, model):
+    """(row, ns per loop iteration, start-up subtracted in s or None) of the
+    sequential cpu row of MODEL; (None, None, None) when absent."""
+    rows = run.select("cpu", model=model)
+    if not rows:
+        return None, None, None
+    r = rows[0]
+    start = py_startup(run) if is_py(model) else None
+    busy = r["median_s"] - (start or 0)
+    if busy <= 0:           # start-up noise larger than the work: use the whole
+        busy, start = r["median_s"], None
+    return r, busy / iterations(r) * 1e9, start
+
+
+def largest_common(run, name, c, py):
+    """(N, C row, Python row) at the largest N both models ran, or None."""
+    cr = {r["tasks"]: r for r in run.select(name, model=c)}
+    pr = {r["tasks"]: r for r in run.select(name, model=py)}
+    common = [n for n in cr if n in pr]
+    if not common:
+        return None
+    n = max(common)
+    return n, cr[n], pr[n]
+
+
+def cpu_cost_sentence(run):
+    c, cns, _ = per_iteration(run, "seq")
+    p, pns, start = per_iteration(run, "py_seq")
+    if c is None or p is None:
+        return None
+    text = ("The cpu list one after another: seq %s for %d tasks of n = %s (%s ns per loop "
+            "iteration); py_seq %s for %d tasks of n = %s (%s ns per iteration%s): Python takes "
+            "%.0fx as long per iteration."
+            % (fmt_s(c["median_s"]), c["tasks"], n_fmt(c["n"]), fmt_n(cns),
+               fmt_s(p["median_s"]), p["tasks"], n_fmt(p["n"]), fmt_n(pns),
+               " once its start-up is taken off: %s, py_seq's io median at N = 1 less d" % fmt_s(start)
+               if start is not None else ", start-up included",
+               pns / cns))
+    return text
+
+
+def say_python(run):
+    out = []
+    cpu = cpu_cost_sentence(run)
+    if cpu:
+        out.append(cpu)
+    for name in ("io", "net"):
+        parts = []
+        for c, py in TWINS:
+            got = largest_common(run, name, c, py)
+            if got:
+                n, cr, pr = got
+                parts.append("%s %s, %s %s (%.1fx) at N = %s" % (
+                    c, fmt_s(cr["median_s"]), py, fmt_s(pr["median_s"]),
+                    pr["median_s"] / cr["median_s"], n_fmt(n)))
+        if parts:
+            out.append("%s fan-out at the largest N both ran: %s." % (name, "; ".join(parts)))
+    if not out:
+        return "No Python model shares a workload with a C model in this run."
+    return " ".join(out) + " Details in [C beside Python](#c-beside-python)."
+
+
+def say_gil_real(run):
+    out = []
+    pairs, src = gil_speedup_pairs(run)
+    if pairs:
+        w, p, c, r = max((x for x in pairs if x[0] <= run.cores), default=pairs[0])
+        out.append("At W = %d: py_threads %.2fx over py_seq, gil %.2fx over seq (%s)." % (w, p, c, src))
+    for t in (2, 4):
+        py = run.select("py_gil_sweep", threads=t, interval_us=5000)
+        c = run.select("gil_sweep", threads=t, interval_us=5000)
+        if py and c:
+            out.append("At the default 5 ms interval, %d threads: CPython %s hand-offs/s, emulated %s."
+                       % (t, fmt_n(py[0]["handoffs_per_s"]), fmt_n(c[0]["handoffs_per_s"])))
+            break
+    return " ".join(out + ["Ratios and verdicts in "
+                           "[the real GIL beside the emulated one](#the-real-gil-beside-the-emulated-one)."])
+
+
 # (chart file, title, the CSVs it needs, what it says)
 CHARTS = [
     ("io_wall", "1. io fan-out: wall time against N", ["io"], say_io_wall),
@@ -210,6 +336,8 @@ CHARTS = [
     ("limits", "6. Where each model stops", ["limits"], say_limits),
     ("gil", "7. The GIL", ["gil"], say_gil),
     ("net_wall", "8. net fan-out: wall time against N", ["net"], lambda run: say_io_wall(run, "net")),
+    ("python", "9. C beside Python: the same workloads", ["python"], say_python),
+    ("gil_real", "10. The real GIL beside the emulated one", ["gil_real"], say_gil_real),
 ]
 GIL_CSVS = ("gil_scaling", "gil_sweep", "gil_convoy", "heartbeat")
 
@@ -217,6 +345,11 @@ GIL_CSVS = ("gil_scaling", "gil_sweep", "gil_convoy", "heartbeat")
 def has_data(run, need):
     if need == "gil":
         return any(run.rows(n) for n in GIL_CSVS)
+    if need == "python":
+        return any(models_of(run, n, python=True) for n in ("io", "cpu", "net"))
+    if need == "gil_real":
+        return (all(run.select("cpu", model=m) for m in ("seq", "gil", "py_seq", "py_threads"))
+                or bool(run.rows("gil_sweep") and run.rows("py_gil_sweep")))
     return bool(run.rows(need))
 
 
@@ -295,6 +428,16 @@ def speedup_at_cores(run, model_cpu, model_scaling):
     return s if s is None else "%.2fx (W = %d)" % (s, w)
 
 
+def coro_scale_at(run, tasks):
+    """coro_scale's cases of TASKS coroutines sleeping 1 s: each stack mode's
+    wall and peak RSS (GB, 10^9 bytes), fastest first. Whether they meet
+    their targets is scripts/targets.py's to say."""
+    rows = sorted(run.select("coro_scale", tasks=tasks, ms=1000), key=lambda r: r["wall_s"])
+    return "; ".join("%s stacks %s, %.2f GB peak RSS" % (r["stack_mode"], fmt_s(r["wall_s"]),
+                                                         r["max_rss_kb"] * 1024 / 1e9)
+                     for r in rows) or None
+
+
 def headline_rows(run):
     """(what, measured text or None, anchor key)"""
     def ns(v):
@@ -308,6 +451,7 @@ def headline_rows(run):
     return [
         ("bare switch (push callee-saved, swap rsp)", ns(measured(run, "lat_switch", "median_ns", mechanism="bare")),
          "hand-written x86-64 switch"),
+        ("bare switch leaving by pop; jmp", ns(measured(run, "lat_switch", "median_ns", mechanism="bare_jmp")), None),
         ("coroutine switch", ns(measured(run, "lat_switch", "median_ns", mechanism="coro")), "libaco switch"),
         ("glibc swapcontext", ns(measured(run, "lat_switch", "median_ns", mechanism="swapcontext")), "glibc swapcontext"),
         ("thread switch, futex, one CPU", ns(measured(run, "lat_switch", "median_ns", mechanism="thread_futex", placement="one-cpu")),
@@ -324,6 +468,9 @@ def headline_rows(run):
         ("10,000 threads each waiting 0.1 s", secs(io_at(run, "threads", 10000, 100)), "10,000 threads each sleeping"),
         ("10,000 coroutines each waiting 0.1 s", secs(io_at(run, "coro", 10000, 100)), "asyncio.gather of 10,000 sleeps"),
         ("100,000 coroutines each waiting 0.1 s", secs(io_at(run, "coro", 100000, 100)), "asyncio.gather of 100,000 sleeps"),
+        ("1,000,000 coroutines each sleeping 1 s", coro_scale_at(run, 1000000),
+         "asyncio.gather of 1,000,000 sleeps"),
+        ("100,000 coroutines each sleeping 1 s", coro_scale_at(run, 100000), None),
         ("I/O ops per second beside a CPU thread, new GIL",
          None if not run.select("gil_convoy", lock="new", cpu_threads=1)
          else fmt_n(run.select("gil_convoy", lock="new", cpu_threads=1)[0]["ops_per_s"]) + " per second",
@@ -350,8 +497,143 @@ def headline_section(run, anchors_path):
         if anchors is None:
             out.append("| %s | %s |" % (what, cell))
         else:
+            fig, src = anchor(anchors, key) if key else (None, None)
+            out.append("| %s | %s | %s | %s |" % (what, cell, fig or "-", src or "-"))
+    return out + [""]
+
+
+# --- the sections on Python ---------------------------------------------------
+
+def cell_s(row):
+    return fmt_s(row["median_s"]) if row else "not measured"
+
+
+def python_section(run, anchors):
+    out = ["## C beside Python", ""]
+    if not has_data(run, "python"):
+        return out + ["Not measured: %s." % MISSING["python"], ""]
+    out += ["The Python reference models (`models/python/`, %s, standard library only) run the "
+            "same workloads with the same command line; their rows are in the same CSVs. Each is "
+            "set beside the C model it mirrors: %s. Each language's speedups are over its own "
+            "sequential model, with the cpu sizes of scripts/profiles.sh (Python's list is smaller)."
+            % (python_version(run), ", ".join("%s and %s" % (c, p) for c, p in TWINS)), ""]
+    cpu = cpu_cost_sentence(run)
+    if cpu:
+        out += [cpu, ""]
+    ws = sorted({r["workers"] for r in run.rows("cpu") or [] if r["model"] != "seq" and r["model"] != "py_seq"})
+    cols = [m for m in ("threads", "py_threads", "procs", "py_procs", "gil") if run.select("cpu", model=m)]
+    if ws and cols:
+        out += ["| W | %s |" % " | ".join("%s over %s" % (m, "py_seq" if is_py(m) else "seq") for m in cols),
+                "| --- |" + " --- |" * len(cols)]
+        for w in ws:
+            cells = []
+            for m in cols:
+                sp = speedup_rows(run, m, None)[0]
+                cells.append("%.2fx" % sp[w] if w in sp else "-")
+            out.append("| %d | %s |" % (w, " | ".join(cells)))
+        out.append("")
+    rows = []
+    for name in ("io", "net"):
+        for c, py in TWINS:
+            got = largest_common(run, name, c, py)
+            if got:
+                n, cr, pr = got
+                rows.append("| %s | %s, %s | %s | %s | %s | %.2fx |" % (
+                    name, c, py, n_fmt(n), fmt_s(cr["median_s"]), fmt_s(pr["median_s"]),
+                    pr["median_s"] / cr["median_s"]))
+    if rows:
+        d = {name: run.rows(name)[0]["ms"] for name in ("io", "net") if run.rows(name)}
+        out += ["Fan-out at the largest N both models of a pair ran (d = %s):" % ", ".join(
+            "%s ms for %s" % (fmt_n(v), k) for k, v in d.items()), "",
+                "| suite | C, Python | N | C | Python | Python / C |",
+                "| --- | --- | --- | --- | --- | --- |"] + rows + [""]
+    out += python_anchor_rows(run, anchors)
+    return out
+
+
+def python_anchor_rows(run, anchors):
+    """The Python models beside ANCHORS.md's figures for the lessons' own
+    Python programs."""
+    def io(model, n):
+        rows = run.select("io", model=model, tasks=n, ms=100)
+        return fmt_s(rows[0]["median_s"]) if rows else None
+
+    def speedup(model):
+        w, s = at_cores(run, speedup_rows(run, model, None)[0])
+        return None if w is None else "%.2fx over py_seq (W = %d)" % (s, w)
+    rows = [
+        ("py_threads, 1,000 threads each waiting 0.1 s", io("py_threads", 1000), "1,000 threads each sleeping"),
+        ("py_threads, 10,000 threads each waiting 0.1 s", io("py_threads", 10000), "10,000 threads each sleeping"),
+        ("py_asyncio, 10,000 tasks each waiting 0.1 s", io("py_asyncio", 10000), "asyncio.gather of 10,000 sleeps"),
+        ("py_asyncio, 100,000 tasks each waiting 0.1 s", io("py_asyncio", 100000), "asyncio.gather of 100,000 sleeps"),
+        ("py_threads, the cpu list on threads (real GIL)", speedup("py_threads"), "same, 4 threads (GIL)"),
+        ("py_procs, the cpu list on a process pool", speedup("py_procs"), "multiprocessing.Pool()"),
+    ]
+    out = ["Beside the reference figures for the lessons' own Python programs%s:" % (
+        "" if anchors is None else " (`ANCHORS.md`; other sizes or machines: compare the shape)"), ""]
+    if anchors is None:
+        out += ["| what | measured here |", "| --- | --- |"]
+    else:
+        out += ["| what | measured here | reference | source |", "| --- | --- | --- | --- |"]
+    for what, value, key in rows:
+        cell = value or "not measured"
+        if anchors is None:
+            out.append("| %s | %s |" % (what, cell))
+        else:
             fig, src = anchor(anchors, key)
             out.append("| %s | %s | %s | %s |" % (what, cell, fig or "-", src or "-"))
+    return out + [""]
+
+
+def gil_real_section(run):
+    out = ["## The real GIL beside the emulated one", "",
+           "CPython's own GIL (%s: py_threads, and `models/python/gil_sweep.py` for the sweep) "
+           "beside `lib/gil.c`'s emulation of the new GIL (the gil model, `bench/gil_sweep`). "
+           "The verdicts are computed by `scripts/lessons.py` by the rules shown." % python_version(run), ""]
+    pairs, src = gil_speedup_pairs(run)
+    if pairs:
+        out += ["CPU scaling (gil's figures from %s):" % src, "",
+                "| W | py_threads over py_seq | gil over seq | ratio |", "| --- | --- | --- | --- |"]
+        out += ["| %d | %.2fx | %.2fx | %.2f |" % p for p in pairs]
+        out.append("")
+    c = {(r["threads"], r["interval_us"]): r for r in run.rows("gil_sweep") or []}
+    py = {(r["threads"], r["interval_us"]): r for r in run.rows("py_gil_sweep") or []}
+    keys = sorted(set(c) | set(py))
+    if keys and c and py:
+        out += ["Hand-offs per second against the switch interval (a point compares only where both "
+                "runs lasted %d intervals and %g s or more; shorter runs count the threads' start-up):"
+                % (MIN_INTERVALS, MIN_RUN_S), "",
+                "| threads | interval (µs) | CPython hand-offs/s | emulated hand-offs/s | 10^6 / interval | ratio |",
+                "| --- | --- | --- | --- | --- | --- |"]
+        for k in keys:
+            p, e = py.get(k), c.get(k)
+            if p and e and comparable(p) and comparable(e) and e["handoffs_per_s"] > 0:
+                ratio = "%.2f" % (p["handoffs_per_s"] / e["handoffs_per_s"])
+            elif p and e:
+                ratio = "not compared (a run shorter than %d intervals or %g s)" % (MIN_INTERVALS, MIN_RUN_S)
+            else:
+                ratio = "-"
+            out.append("| %d | %s | %s | %s | %s | %s |" % (
+                k[0], n_fmt(k[1]), fmt_n(p["handoffs_per_s"]) if p else "-",
+                fmt_n(e["handoffs_per_s"]) if e else "-", fmt_n(1e6 / k[1]), ratio))
+        out.append("")
+    close = []
+    if pairs:
+        rs = [p[3] for p in pairs]
+        close.append("py_threads' speedup is %.2f to %.2f times gil's over W = %s" % (
+            min(rs), max(rs), ", ".join(str(p[0]) for p in pairs)))
+    sweep = sweep_pairs(run)
+    if sweep:
+        rs = [p[4] for p in sweep]
+        close.append("CPython's hand-offs per second are %.2f to %.2f times the emulation's at the "
+                     "%d points compared (%s to %s µs)" % (
+                         min(rs), max(rs), len(sweep), n_fmt(min(p[1] for p in sweep)),
+                         n_fmt(max(p[1] for p in sweep))))
+    if close:
+        out += ["How closely the shapes match: %s." % "; ".join(close), ""]
+    out += ["| comparison | measured evidence | rule | verdict |", "| --- | --- | --- | --- |"]
+    for _, claim, rule, verdict, evidence in check_shapes(run):
+        out.append("| %s | %s | %s | **%s** |" % (claim, evidence, rule, verdict))
     return out + [""]
 
 
@@ -384,6 +666,17 @@ def machine_section(run, name):
     return out + [""]
 
 
+def targets_section(run):
+    out = ["## Targets, checked", "",
+           "The figures the project set itself, each checked by `scripts/targets.py` from this run by the "
+           "rule shown: \"%s\", \"%s\", or \"%s\" when the rows are not in the run." % (
+               MET, MISSED, TARGET_NOT_MEASURED), "",
+           "| target | measured | rule | verdict |", "| --- | --- | --- | --- |"]
+    for _, target, rule, verdict, evidence in check_targets(run):
+        out.append("| %s | %s | %s | **%s** |" % (target, evidence, rule, verdict))
+    return out + [""]
+
+
 def lessons_section(run):
     out = ["## The lessons, checked", "",
            "Each verdict is computed by `scripts/lessons.py` from this run's data by the rule shown: "
@@ -411,6 +704,9 @@ def write(run_arg, out_path, anchors_path):
     doc += machine_section(run, name)
     doc += charts_section(run, link_base)
     doc += headline_section(run, anchors_path)
+    doc += targets_section(run)
+    doc += python_section(run, read_anchors(anchors_path) if os.path.exists(anchors_path) else None)
+    doc += gil_real_section(run)
     doc += lessons_section(run)
     tmp = out_path + ".new"
     with open(tmp, "w") as f:

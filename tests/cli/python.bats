@@ -173,3 +173,37 @@ teardown() {
 	[ "$(tail -n +2 "$BATS_TEST_TMPDIR/t.csv" | wc -l)" -eq 4 ]
 	[ "$(tail -n +2 "$BATS_TEST_TMPDIR/t.csv" | cut -d, -f4 | sort -u | wc -l)" -eq 2 ]
 }
+
+@test "gil_sweep.py: bad options exit 2 with one line naming option, value and range" {
+	sweep="python3 models/python/gil_sweep.py"
+	bad_usage_sweep() {
+		local want=$1
+		shift
+		run --separate-stderr $sweep "$@"
+		[ "$status" -eq 2 ] || { echo "status $status for $*"; return 1; }
+		[ -z "$output" ] || { echo "stdout: $output"; return 1; }
+		[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ] || { echo "stderr: $stderr"; return 1; }
+		[ "$stderr" = "gil_sweep.py: $want" ] || { echo "$*: '$stderr'"; return 1; }
+	}
+	bad_usage_sweep "--scale: invalid value 'huge' (accepted: smoke|quick|full)" --scale huge
+	bad_usage_sweep "--scale: invalid value '' (accepted: smoke|quick|full)" --scale=
+	bad_usage_sweep "--scale: missing value (accepted: smoke|quick|full)" --scale
+	bad_usage_sweep "--interval: unknown option (accepted: --scale smoke|quick|full, --help)" --interval 5
+	bad_usage_sweep "'smoke': unexpected argument (accepted: --scale smoke|quick|full, --help)" smoke
+	run $sweep --help
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "usage: gil_sweep.py [--scale smoke|quick|full]" ]]
+	# It is not a model: the Makefile wraps models/python/py_*.py only.
+	[ ! -e "$BUILD/gil_sweep" ] && [ ! -e "$BUILD/py_gil_sweep" ]
+}
+
+@test "gil_sweep.py --scale smoke: gil_sweep's CSV, exact totals, hand-offs counted" {
+	run --separate-stderr python3 models/python/gil_sweep.py --scale smoke
+	[ "$status" -eq 0 ] || { echo "$stderr"; return 1; }
+	[ "${lines[0]}" = "$(sed -n 's/^header_py_gil_sweep=//p' scripts/bench.sh)" ]
+	[ "${lines[0]}" = "$(sed -n 's/^header_gil_sweep=//p' scripts/bench.sh)" ]
+	[ "${#lines[@]}" -eq 7 ]
+	# tasks_per_s is 20 tasks over the median; every run saw hand-offs.
+	printf '%s\n' "$output" | awk -F, 'NR > 1 { if (!($5 >= 1 && $6 > 0 && ($4 * $3 - 20) ^ 2 < 0.01)) { print "bad: " $0; bad = 1 } }
+		END { exit bad }'
+}
