@@ -18,47 +18,39 @@
  * caller); the jump is predicted from branch history. Against this floor
  * the difference to co_switch is only the FPU control words.
  */
-	.text
-	.globl	bare_switch
-	.type	bare_switch, @function
-bare_switch:
-	/* Save the old context's callee-saved registers. */
+/*
+ * Both share one body: save the callee-saved registers, swap stacks,
+ * restore the other context's. Only the way out differs.
+ */
+	.macro	swap_stacks
 	pushq	%rbp
 	pushq	%rbx
 	pushq	%r12
 	pushq	%r13
 	pushq	%r14
 	pushq	%r15
-	/* Switch stacks. */
 	movq	%rsp, (%rdi)
 	movq	%rsi, %rsp
-	/* Restore the new context's registers and return into it. */
 	popq	%r15
 	popq	%r14
 	popq	%r13
 	popq	%r12
 	popq	%rbx
 	popq	%rbp
+	.endm
+
+	.text
+	.globl	bare_switch
+	.type	bare_switch, @function
+bare_switch:
+	swap_stacks
 	ret
 	.size	bare_switch, .-bare_switch
 
 	.globl	bare_jmp_switch
 	.type	bare_jmp_switch, @function
 bare_jmp_switch:
-	pushq	%rbp
-	pushq	%rbx
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
-	movq	%rsp, (%rdi)
-	movq	%rsi, %rsp
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%rbx
-	popq	%rbp
+	swap_stacks
 	popq	%rcx
 	jmp	*%rcx
 	.size	bare_jmp_switch, .-bare_jmp_switch
