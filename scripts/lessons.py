@@ -83,6 +83,12 @@ class Run:
                 if all(r.get(k) == v for k, v in match.items())]
 
 
+def measured(run, name, col, **match):
+    """The smallest COL of NAME's rows whose columns equal MATCH, or None."""
+    rows = run.select(name, **match)
+    return min(r[col] for r in rows) if rows else None
+
+
 def fmt_s(x):
     return "%.3g s" % x
 

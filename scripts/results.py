@@ -28,7 +28,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lessons import (Run, check_all, check_shapes, fmt_n, fmt_s, speedup_rows, at_cores,  # noqa: E402
+from lessons import (Run, check_all, check_shapes, fmt_n, fmt_s, speedup_rows, at_cores, measured,  # noqa: E402
                      is_py, gil_speedup_pairs, sweep_pairs, comparable, MIN_INTERVALS, MIN_RUN_S)
 from targets import check_targets, MET, MISSED, NOT_MEASURED as TARGET_NOT_MEASURED  # noqa: E402
 
@@ -411,11 +411,6 @@ def anchor(anchors, key):
             src = "ANCHORS.md: " + src
         return cells[1], src
     return None, None
-
-
-def measured(run, name, col, **match):
-    rows = run.select(name, **match)
-    return min(r[col] for r in rows) if rows else None
 
 
 def io_at(run, model, tasks, ms):

@@ -9,17 +9,16 @@ tests/cli/harness.bats flips every verdict on an altered fixture.
 
     TARGETS: (key, target, rule, check); check(run) -> (verdict, evidence)
 """
-from lessons import fmt_n, fmt_s
+from lessons import fmt_n, fmt_s, measured
 
 MET = "met"
 MISSED = "missed"
 NOT_MEASURED = "not measured"
 
 
-def median(run, name, col="median_ns", **match):
-    """The smallest COL of NAME's rows matching MATCH, or None."""
-    rows = run.select(name, **match)
-    return min(r[col] for r in rows) if rows else None
+def switch_ns(run, mechanism, **match):
+    """lat_switch's median ns per switch of MECHANISM, or None."""
+    return measured(run, "lat_switch", "median_ns", mechanism=mechanism, **match)
 
 
 def verdict(ok):
@@ -27,20 +26,20 @@ def verdict(ok):
 
 
 def switch_vs_bare(run):
-    coro, bare = median(run, "lat_switch", mechanism="coro"), median(run, "lat_switch", mechanism="bare")
+    coro, bare = switch_ns(run, "coro"), switch_ns(run, "bare")
     if coro is None or not bare:
         return NOT_MEASURED, "no coro or bare row in lat_switch.csv"
     text = "co_switch %s ns, bare %s ns: %.3gx" % (fmt_n(coro), fmt_n(bare), coro / bare)
     # The floor with co_switch's own exit (pop; jmp): what is left is the
     # FPU control words. Shown, not judged: the target names the bare one.
-    jmp = median(run, "lat_switch", mechanism="bare_jmp")
+    jmp = switch_ns(run, "bare_jmp")
     if jmp:
         text += " (%.3gx a bare switch that leaves by pop; jmp, %s ns)" % (coro / jmp, fmt_n(jmp))
     return verdict(coro <= 1.1 * bare), text
 
 
 def switch_vs_swapcontext(run):
-    coro, swap = median(run, "lat_switch", mechanism="coro"), median(run, "lat_switch", mechanism="swapcontext")
+    coro, swap = switch_ns(run, "coro"), switch_ns(run, "swapcontext")
     if not coro or swap is None:
         return NOT_MEASURED, "no coro or swapcontext row in lat_switch.csv"
     return (verdict(swap >= 15 * coro),
@@ -48,14 +47,14 @@ def switch_vs_swapcontext(run):
 
 
 def pingpong_vs_perf(run):
-    mine = median(run, "lat_switch", mechanism="thread_futex", placement="one-cpu")
-    perf = median(run, "lat_switch", mechanism="perf_pipe", placement="one-cpu")
+    mine = switch_ns(run, "thread_futex", placement="one-cpu")
+    perf = switch_ns(run, "perf_pipe", placement="one-cpu")
     if mine is None or not perf:
         return NOT_MEASURED, "no pinned thread_futex or perf_pipe row (perf missing or not allowed here)"
     ratio = mine / perf
     text = "thread futex ping-pong %s ns, perf bench sched pipe -T %s ns per switch: %.3gx" % (
         fmt_n(mine), fmt_n(perf), ratio)
-    unpinned = median(run, "lat_switch", mechanism="thread_futex", placement="unpinned")
+    unpinned = switch_ns(run, "thread_futex", placement="unpinned")
     if unpinned is not None:
         text += "; unpinned %s ns (wake-ups that cross CPUs)" % fmt_n(unpinned)
     return verdict(0.5 <= ratio <= 2.0), text
@@ -73,15 +72,15 @@ def creation(run):
     n = largest_common_n(run, "cost_create", coro, thread)
     if n is None:
         return NOT_MEASURED, "no coro copy and thread default_stack rows at one N in cost_create.csv"
-    c = median(run, "cost_create", model="coro", variant="copy", n=n)
-    t = median(run, "cost_create", model="thread", variant="default_stack", n=n)
+    c = measured(run, "cost_create", "median_ns", model="coro", variant="copy", n=n)
+    t = measured(run, "cost_create", "median_ns", model="thread", variant="default_stack", n=n)
     return verdict(t >= 20 * c), "at N = %s: coroutine %s ns, thread %s ns: %.3gx" % (
         fmt_n(n), fmt_n(c), fmt_n(t), t / c)
 
 
 def memory(run):
-    c = median(run, "mem_task", "bytes_per_task", model="coro", variant="copy", metric="rss")
-    t = median(run, "mem_task", "bytes_per_task", model="thread", variant="default_stack", metric="rss")
+    c = measured(run, "mem_task", "bytes_per_task", model="coro", variant="copy", metric="rss")
+    t = measured(run, "mem_task", "bytes_per_task", model="thread", variant="default_stack", metric="rss")
     if not c or t is None:
         return NOT_MEASURED, "no coro copy or thread default_stack row in mem_task.csv"
     return verdict(t >= 10 * c), "coroutine (copy stack) %s bytes, thread (default stack) %s bytes: %.3gx" % (
