@@ -1,7 +1,8 @@
 /*
- * coro_impl.h - the runtime's private structures, shared by context.c (stacks
- * and fibers), loop.c (scheduler, timers, descriptors), loop_epoll.c (the
- * poll backend), task.c (the task API), offload.c and io.c.
+ * coro_impl.h - the runtime's private structures, shared by the stack files
+ * (stack_mode.c, stack.c, copy_stack.c, overflow.c, fiber.c), loop.c
+ * (scheduler, timers, descriptors), loop_epoll.c (the poll backend), task.c
+ * (the task API), offload.c and io.c.
  */
 #ifndef CO_CORO_IMPL_H
 #define CO_CORO_IMPL_H
@@ -158,11 +159,31 @@ int co_backend_new(void);
 int co_backend_set(int backend, int fd, int old_events, int new_events);
 int co_backend_poll(int backend, struct co_event *ev, int max, int timeout_ms);
 
-/* context.c */
-int co_stack_setup(void);
+/* stack_mode.c: the stack-mode policy */
+int co_stack_setup(void);                         /* for one loop */
 void co_stack_teardown(void);
 int co_task_stack(struct co_task *t);             /* pick mode, get a stack */
 void co_task_unstack(struct co_task *t);
+
+/* stack.c: guarded stacks */
+size_t co_page_size(void);
+char *co_stack_lo(const struct co_stack *s);      /* lowest usable byte */
+struct co_stack *co_stack_get(size_t size);       /* pool or chunk; NULL, errno */
+void co_stack_put(struct co_stack *s);            /* back to the pool */
+struct co_stack *co_stack_alone(size_t size);     /* a mapping of its own */
+void co_stack_free_alone(struct co_stack *s);
+void co_stacks_unmap(void);                       /* every chunk, the pool */
+long co_guarded_limit(void);                      /* from vm.max_map_count */
+
+/* overflow.c: the stack-overflow report */
+int co_overflow_setup(void);
+void co_overflow_teardown(void);
+
+/* copy_stack.c: make the shared stack t's (save the owner, restore t) */
+void co_copy_in(struct co_task *t);
+
+/* fiber.c: the switch, with the sanitizers told */
+void co_fiber_setup(void);                        /* the scheduler's fiber */
 void co_switch_in(struct co_task *t);             /* scheduler -> t */
 void co_switch_out(struct co_task *t, bool exiting);   /* t -> scheduler */
 void co_fiber_started(void);                      /* first thing in a task */
