@@ -3,7 +3,7 @@
  * parts of copy stacks, watches), carved from 4 MiB chunks that are mapped
  * with MAP_POPULATE. A million tasks need about 400 MB of such records; in
  * a VM, faulting that in page by page costs seconds, populating it costs a
- * fraction of one. Freed blocks go on a free list per size class (32-byte
+ * fraction of one. Freed blocks go on a free list per size class (16-byte
  * steps up to 1 KiB) and are reused; chunks go back when co_run returns.
  * Under ASan, blocks come from malloc, so that its checks still apply.
  */
@@ -14,7 +14,7 @@
 
 #include "coro_impl.h"
 
-#define STEP 32
+#define STEP 16
 #define MAX_BLOCK (CO_ARENA_CLASSES * STEP)
 #define CHUNK (4u << 20)
 
@@ -26,9 +26,20 @@ struct co_arena_chunk {
 	struct co_arena_chunk *next;
 };
 
+/*
+ * The size of the block co_alloc(n) returns: n rounded up to a STEP within
+ * the classes, to a power of two beyond them (from malloc), so that a
+ * saved stack whose length moves a little keeps its block.
+ */
 size_t co_block_size(size_t n)
 {
-	return n > MAX_BLOCK ? n : (n + STEP - 1) / STEP * STEP;
+	size_t size = MAX_BLOCK;
+
+	if (n <= MAX_BLOCK)
+		return (n + STEP - 1) / STEP * STEP;
+	while (size < n)
+		size *= 2;
+	return size;
 }
 
 #ifdef CO_ASAN

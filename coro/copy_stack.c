@@ -14,28 +14,31 @@ static char *shared_top(void)
 	return co_stack_lo(co_loop.shared) + co_loop.shared->size;
 }
 
-/* Copy the live part [sp, top) of the suspended owner to its heap buffer. */
+/*
+ * Copy the live part [sp, top) of the suspended owner to its heap buffer,
+ * a new one when the length moves to another block size: a task keeps a
+ * block no bigger than its last save needs.
+ */
 static void copy_out(struct co_task *o)
 {
 	size_t len = (size_t)(shared_top() - (char *)o->ctx.sp);
 
-	if (len > o->saved_cap) {
+	if (o->saved == NULL || co_block_size(len) != co_block_size(o->saved_len)) {
 		char *p = co_alloc(len);
 		if (p == NULL) {
 			fprintf(stderr, "coro: co_alloc of %zu bytes to save task %llu's stack failed\n",
 				len, (unsigned long long)o->id);
 			abort();
 		}
-		co_free(o->saved, o->saved_cap);
+		co_free(o->saved, o->saved_len);
 		o->saved = p;
-		o->saved_cap = co_block_size(len);
 	}
 #ifdef CO_ASAN
 	/* Its frames' redzones are poisoned; the copy is a plain save. */
 	__asan_unpoison_memory_region(o->ctx.sp, len);
 #endif
 	memcpy(o->saved, o->ctx.sp, len);
-	o->saved_len = len;
+	o->saved_len = (uint32_t)len;
 	co_loop.stats.copy_bytes += len;
 }
 

@@ -40,35 +40,44 @@ struct co_stack {                   /* one guarded mapping */
 struct co_watch;                    /* a task waiting for another (task.c) */
 struct co_callback;
 
+/*
+ * A task's record. Its size is a sleeping copy task's largest cost after
+ * its saved stack (coro.h's byte table), so fields used in different phases
+ * of a life share space: deadline and wake while it is alive, done_seq and
+ * status once it is done; a task has a guarded stack or a saved copy.
+ */
 struct co_task {
 	struct co_ctx ctx;
 	co_tid id;
 	co_fn fn;
 	void *arg;
-	int status;                 /* fn's status once done */
 	intptr_t value;
-	bool done, detached, cancel_pending, copy_mode, started;
-	uint64_t done_seq;          /* finishing order, for as_completed */
-
-	/* Parking */
-	enum co_park park;          /* CO_PARK_NONE: runnable or running */
-	int wake;                   /* what the suspension point returns */
-	int64_t deadline;           /* CO_FOREVER: no timer */
-	long heap_index;            /* in the timer heap, or -1 */
-	int fd;                     /* CO_PARK_FD: the descriptor */
-	int fd_events;
-	uint64_t wait_epoch;        /* CO_PARK_TASKS: which wait is current */
 	struct co_task *next;       /* run queue link */
-
-	/* Stack: guarded, or the saved live part of the shared copy stack */
-	struct co_stack *stack;
-	char *saved;
-	size_t saved_len, saved_cap;
-	void *tsan_fiber;
-
+	union {
+		struct co_stack *stack; /* guarded: its own stack */
+		char *saved;            /* copy: the saved live part of the shared one */
+	};
 	struct co_watch *watchers;  /* woken when this task finishes */
 	struct co_callback *callbacks;
 	struct co_group *group;
+	union {
+		int64_t deadline;       /* parked: CO_FOREVER, no timer */
+		uint64_t done_seq;      /* done: finishing order, for as_completed */
+	};
+	union {
+		int wake;               /* alive: what the suspension point returns */
+		int status;             /* done: fn's status */
+	};
+	int32_t heap_index;         /* in the timer heap, or -1 */
+	int fd;                     /* CO_PARK_FD: the descriptor */
+	uint32_t wait_epoch;        /* CO_PARK_TASKS: which wait is current */
+	uint32_t saved_len;         /* copy: bytes saved, in a co_block_size(saved_len) block */
+	uint8_t park;               /* enum co_park; CO_PARK_NONE: runnable or running */
+	uint8_t fd_events;
+	bool done : 1, detached : 1, cancel_pending : 1, copy_mode : 1, started : 1;
+#ifdef CO_TSAN
+	void *tsan_fiber;
+#endif
 };
 
 struct co_fd_waiters {
@@ -82,7 +91,7 @@ struct co_event {
 	int events;                 /* CO_READABLE | CO_WRITABLE */
 };
 
-#define CO_ARENA_CLASSES 32
+#define CO_ARENA_CLASSES 64
 
 struct co_arena {                   /* arena.c */
 	struct co_block *free[CO_ARENA_CLASSES];

@@ -71,23 +71,24 @@ int co_task_stack(struct co_task *t)
 	return 0;
 }
 
-/* Return a finished (or never started) task's stack. */
+/* Return a finished (or never started) task's stack; a second call does nothing. */
 void co_task_unstack(struct co_task *t)
 {
-	if (t->stack) {
-		co_stack_put(t->stack);
-		co_loop.guarded_live--;
-	} else if (t->copy_mode) {
+	if (t->copy_mode) {
 		if (co_loop.shared_owner == t)
 			co_loop.shared_owner = NULL;
 		co_loop.copy_live--;
+		co_free(t->saved, t->saved_len);
+	} else if (t->stack) {
+		co_stack_put(t->stack);
+		co_loop.guarded_live--;
 	}
-	co_free(t->saved, t->saved_cap);
 #ifdef CO_TSAN
 	if (t->tsan_fiber)
 		__tsan_destroy_fiber(t->tsan_fiber);
-#endif
-	t->stack = NULL;
-	t->saved = NULL;
 	t->tsan_fiber = NULL;
+#endif
+	t->copy_mode = false;
+	t->stack = NULL;            /* and saved, its other half */
+	t->saved_len = 0;
 }

@@ -164,8 +164,12 @@ static void group_failed(struct co_group *g, struct co_task *t)
 	}
 }
 
-/* t's function has returned: run its callbacks, wake its waiters. */
-static void finish(struct co_task *t)
+/*
+ * t's function has returned: run its callbacks, wake its waiters. Not
+ * inlined: co_task_main's frame lies under every suspended task's, and a
+ * copy task saves it at each switch; without this it needs four registers.
+ */
+static __attribute__((noinline)) void finish(struct co_task *t)
 {
 	for (struct co_callback *c = t->callbacks; c; c = c->next)
 		c->fn(t->id, t->status, t->value, c->data);
