@@ -1,7 +1,7 @@
 /*
  * coro_impl.h - the runtime's private structures, shared by the stack files
  * (stack_mode.c, stack.c, copy_stack.c, overflow.c, fiber.c), loop.c
- * (scheduler, timers, descriptors), loop_epoll.c (the poll backend), task.c
+ * (scheduler, descriptors), timer.c, loop_epoll.c (the poll backend), task.c
  * (the task API), offload.c and io.c.
  */
 #ifndef CO_CORO_IMPL_H
@@ -68,13 +68,14 @@ struct co_task {
 		int wake;               /* alive: what the suspension point returns */
 		int status;             /* done: fn's status */
 	};
-	int32_t heap_index;         /* in the timer heap, or -1 */
+	uint32_t timer_pos;         /* timed: heap index or ring position (timer.c) */
 	int fd;                     /* CO_PARK_FD: the descriptor */
 	uint32_t wait_epoch;        /* CO_PARK_TASKS: which wait is current */
 	uint32_t saved_len;         /* copy: bytes saved, in a co_block_size(saved_len) block */
 	uint8_t park;               /* enum co_park; CO_PARK_NONE: runnable or running */
 	uint8_t fd_events;
 	bool done : 1, detached : 1, cancel_pending : 1, copy_mode : 1, started : 1;
+	bool timed : 1, in_ring : 1;
 #ifdef CO_TSAN
 	void *tsan_fiber;
 #endif
@@ -89,6 +90,15 @@ struct co_fd_waiters {
 struct co_event {
 	int fd;
 	int events;                 /* CO_READABLE | CO_WRITABLE */
+};
+
+struct co_timers {                  /* timer.c */
+	struct co_task **ring;      /* deadlines added in order */
+	uint32_t head, tail, ring_cap;
+	int64_t ring_last;          /* the deadline added last to the ring */
+	struct co_task **heap;      /* the others: a min-heap on (deadline, id) */
+	uint32_t heap_len, heap_cap;
+	long live;                  /* timers in either */
 };
 
 #define CO_ARENA_CLASSES 64
@@ -107,8 +117,7 @@ struct co_loop {
 	struct co_task *runq_head, *runq_tail;
 	long runnable;
 
-	struct co_task **heap;      /* timers: min-heap on (deadline, id) */
-	long heap_len, heap_cap;
+	struct co_timers timers;
 
 	struct co_task **slots;     /* task table: id = gen << 32 | slot */
 	uint32_t *gens;
@@ -152,10 +161,14 @@ bool co_usable(const char *call);                 /* prints misuse; false if so 
 int co_park(enum co_park why, int64_t deadline);  /* suspend the current task */
 void co_ready(struct co_task *t, int wake);       /* unpark t with that result */
 void co_enqueue(struct co_task *t);
-void co_timer_add(struct co_task *t);
-void co_timer_del(struct co_task *t);
 int co_fd_watch(struct co_task *t, int fd, int events);
 void co_fd_unwatch(struct co_task *t);
+
+/* timer.c */
+void co_timer_add(struct co_task *t);             /* at t->deadline */
+void co_timer_del(struct co_task *t);
+struct co_task *co_timer_first(void);             /* earliest, or NULL */
+void co_timers_teardown(void);
 
 /* arena.c */
 void *co_alloc(size_t n);                         /* zeroed */

@@ -1,6 +1,6 @@
 /*
- * loop.c - the scheduler: a FIFO run queue, timers in a min-heap keyed by
- * absolute CLOCK_MONOTONIC deadlines (a timerfd armed at the earliest one,
+ * loop.c - the scheduler: a FIFO run queue, timers of absolute
+ * CLOCK_MONOTONIC deadlines (timer.c; a timerfd armed at the earliest one,
  * so they fire with sub-millisecond precision and never early), descriptor
  * waits through the backend (loop_epoll.c), and co_run, which owns it all.
  *
@@ -70,82 +70,11 @@ static struct co_task *dequeue(void)
 	return t;
 }
 
-/* ---- Timer heap: earliest deadline first, ties in id order ---- */
-
-static bool earlier(const struct co_task *a, const struct co_task *b)
-{
-	return a->deadline < b->deadline || (a->deadline == b->deadline && a->id < b->id);
-}
-
-static void heap_set(long i, struct co_task *t)
-{
-	co_loop.heap[i] = t;
-	t->heap_index = i;
-}
-
-static void sift_up(long i)
-{
-	struct co_task *t = co_loop.heap[i];
-
-	while (i > 0 && earlier(t, co_loop.heap[(i - 1) / 2])) {
-		heap_set(i, co_loop.heap[(i - 1) / 2]);
-		i = (i - 1) / 2;
-	}
-	heap_set(i, t);
-}
-
-static void sift_down(long i)
-{
-	struct co_task *t = co_loop.heap[i];
-
-	for (;;) {
-		long c = 2 * i + 1;
-		if (c >= co_loop.heap_len)
-			break;
-		if (c + 1 < co_loop.heap_len && earlier(co_loop.heap[c + 1], co_loop.heap[c]))
-			c++;
-		if (!earlier(co_loop.heap[c], t))
-			break;
-		heap_set(i, co_loop.heap[c]);
-		i = c;
-	}
-	heap_set(i, t);
-}
-
-void co_timer_add(struct co_task *t)
-{
-	if (co_loop.heap_len == co_loop.heap_cap) {
-		long cap = co_loop.heap_cap ? 2 * co_loop.heap_cap : 1024;
-		struct co_task **h = realloc(co_loop.heap, (size_t)cap * sizeof *h);
-		if (h == NULL) {
-			fprintf(stderr, "coro: realloc of the timer heap to %ld entries failed\n", cap);
-			abort();
-		}
-		co_loop.heap = h;
-		co_loop.heap_cap = cap;
-	}
-	heap_set(co_loop.heap_len++, t);
-	sift_up(t->heap_index);
-}
-
-void co_timer_del(struct co_task *t)
-{
-	long i = t->heap_index;
-	struct co_task *last = co_loop.heap[--co_loop.heap_len];
-
-	t->heap_index = -1;
-	if (i == co_loop.heap_len)
-		return;
-	heap_set(i, last);
-	sift_up(i);
-	sift_down(last->heap_index);
-}
-
 /* ---- Parking and waking ---- */
 
 static void unpark(struct co_task *t)
 {
-	if (t->heap_index >= 0)
+	if (t->timed)
 		co_timer_del(t);
 	if (t->park == CO_PARK_FD)
 		co_fd_unwatch(t);
@@ -265,7 +194,8 @@ static void fd_ready(const struct co_event *ev)
 
 static void arm_timer(void)
 {
-	int64_t next = co_loop.heap_len ? co_loop.heap[0]->deadline : CO_FOREVER;
+	struct co_task *first = co_timer_first();
+	int64_t next = first ? first->deadline : CO_FOREVER;
 	struct itimerspec its = { 0 };
 
 	if (next == co_loop.timer_armed)
@@ -286,10 +216,10 @@ static void fire_timers(void)
 {
 	int64_t now = co_now();
 
-	while (co_loop.heap_len && co_loop.heap[0]->deadline <= now) {
-		struct co_task *t = co_loop.heap[0];
+	struct co_task *t;
+
+	while ((t = co_timer_first()) != NULL && t->deadline <= now)
 		co_ready(t, t->park == CO_PARK_SLEEP ? 0 : -ETIMEDOUT);
-	}
 }
 
 /* Wait for descriptors, timers or offload completions (block: as long as needed). */
@@ -334,7 +264,7 @@ static void turn(void)
 	run_ready();
 	if (co_loop.unfinished == 0)
 		return;
-	if (co_loop.runnable == 0 && co_loop.heap_len == 0 && co_loop.fd_waits == 0 &&
+	if (co_loop.runnable == 0 && co_loop.timers.live == 0 && co_loop.fd_waits == 0 &&
 	    co_loop.jobs == 0) {
 		fprintf(stderr, "co_run: %ld tasks wait for each other and nothing can wake "
 			"them; cancelling them\n", co_loop.unfinished);
@@ -381,7 +311,7 @@ static void loop_close(void)
 	co_arena_teardown();
 	close(co_loop.timer_fd);
 	close(co_loop.backend);
-	free(co_loop.heap);
+	co_timers_teardown();
 	free(co_loop.fds);
 	co_loop.state = CO_LOOP_DONE;
 }

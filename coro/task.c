@@ -114,7 +114,6 @@ static int spawn(co_tid *id, co_fn fn, void *arg, struct co_group *g)
 	t->fn = fn;
 	t->arg = arg;
 	t->group = g;
-	t->heap_index = -1;
 	t->fd = -1;
 	co_loop.slots[slot] = t;
 	err = co_task_stack(t);
