@@ -55,7 +55,7 @@ static int use_copy(struct co_task *t)
 int co_task_stack(struct co_task *t)
 {
 	enum co_stack_mode mode = co_loop.cfg.stack;
-	long max = co_loop.cfg.guarded_max ? co_loop.cfg.guarded_max : 1024;
+	long max = co_loop.cfg.guarded_max ? co_loop.cfg.guarded_max : CO_GUARDED_MAX;
 
 	if (mode == CO_STACK_COPY || (mode == CO_STACK_AUTO && co_loop.guarded_live >= max))
 		return use_copy(t);

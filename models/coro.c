@@ -4,7 +4,7 @@
  *
  *   io:  task i sleeps d ms on the loop (co_sleep); while it sleeps, the
  *        others start, so T tasks take about d, not T * d, and a million
- *        fit (--stack auto moves to copy stacks past 1,024 tasks).
+ *        fit (--stack auto moves to copy stacks past 64 tasks).
  *   cpu: task i computes its sum without ever suspending, so the tasks run
  *        one after another on the one thread: no speedup over seq, which is
  *        the point.

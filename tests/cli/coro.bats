@@ -31,8 +31,8 @@ load common
 	run "$BUILD/coro" io --tasks 20000 --ms 100 --json
 	[ "$status" -eq 0 ]
 	[ "$(json_field result)" = 20000 ]
-	[ "$(json_field guarded_stacks)" = 1024 ]
-	[ "$(json_field copy_tasks)" -ge 18976 ]
+	[ "$(json_field guarded_stacks)" = 64 ]
+	[ "$(json_field copy_tasks)" -ge 19936 ]
 }
 
 @test "coro io: a million tasks sleeping 1 s complete" {
