@@ -1,22 +1,32 @@
 /*
  * coro_scale - how many concurrent coroutines one loop holds, and at what
- * cost: T tasks each sleeping d ms (co_sleep), all at once, per stack mode.
+ * cost, beside libuv: T tasks each sleeping d ms, all at once, run as the
+ * models themselves run them, one process per case:
+ *
+ *   build/coro io --tasks T --ms d --stack MODE --json   (each stack mode)
+ *   build/uv io --tasks T --ms d --json                  (the libuv model)
  *
  *   build/bench/coro_scale [--scale smoke|quick|full]
  *
- * CSV on stdout: tasks,stack_mode,ms,wall_s,max_rss_kb,bytes_per_task
- *   wall_s        from the first spawn to the last task collected (median
- *                 of the repetitions)
- *   max_rss_kb    peak RSS of the child process that ran the case (median)
- *   bytes_per_task (max_rss_kb - that of the same child running 1 task)
- *                 * 1024 / tasks
- * Every case runs in a fresh child process, so each peak RSS is its own.
- * Cases: smoke, 10,000 tasks of 100 ms in each mode, once; quick, 10,000
- * in each mode, then 100,000 and 1,000,000 with copy and auto stacks
- * (guarded stacks stop near vm.max_map_count / 2), d = 1 s, once each;
- * full, the same after a warm-up case, 3 repetitions each.
- * The issue's targets: 1,000,000 under 2 s and 1.2 GB, 100,000 under 1.3 s.
+ * CSV on stdout: tasks,stack_mode,ms,wall_s,max_rss_kb,bytes_per_task,minflt,model
+ *   stack_mode     guarded, copy or auto; "-" for uv
+ *   wall_s         the model's own wall_s (its JSON: start to the last
+ *                  task collected), median of the repetitions
+ *   max_rss_kb     peak RSS of the process (wait4), median
+ *   bytes_per_task (max_rss_kb - the same model's with 1 task) * 1024 / T
+ *   minflt         its minor page faults (wait4), median: at a million
+ *                  tasks, touching fresh pages is a good part of the time
+ *   model          coro, or uv (rows only when build/uv is built; a note
+ *                  on stderr otherwise)
+ * (model and minflt came last, so that the older columns kept their places.)
+ * A model's cases follow each other with libuv's right after, so that the
+ * ratios between them come from the same minute of a noisy machine.
+ * Cases: smoke, 10,000 tasks of 100 ms in each mode, once; quick, the same,
+ * then 100,000 and 1,000,000 with copy and auto stacks (guarded stacks stop
+ * near vm.max_map_count / 2), d = 1 s, once each; full, the same after a
+ * warm-up case, 3 repetitions each.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,105 +37,143 @@
 
 #include "bench.h"
 #include "coro.h"
-#include "measure.h"
+
+#define MAX_REPS 3
+#define UV "-"                  /* the stack mode of a uv row */
 
 struct scase {
-	long tasks;
-	enum co_stack_mode mode;
+	long tasks, ms;
+	const char *mode;       /* a coro stack mode, or UV */
 };
 
-static long sleep_ms;
+struct outcome { double wall_s, rss_kb, minflt; };
 
-static int sleeper(void *arg, intptr_t *value)
+static char coro_path[4096], uv_path[4096];
+static bool have_uv;
+
+/* The number after "wall_s": in a model's JSON, or -1. */
+static double json_wall(const char *json)
 {
-	(void)arg;
-	*value = 1;
-	return co_sleep(co_now() + sleep_ms * CO_MS);
+	const char *p = strstr(json, "\"wall_s\":");
+
+	return p ? strtod(p + strlen("\"wall_s\":"), NULL) : -1;
 }
 
-/* The main task: spawn every sleeper, gather them, check each slept. */
-static int fan_out(void *arg, intptr_t *ok)
+/* Run one case's program to its end; 0, or -1 after a message. */
+static int run_once(const struct scase *c, struct outcome *o)
 {
-	long tasks = (long)(intptr_t)arg;
-	co_tid *id = calloc((size_t)tasks, sizeof *id);
-	intptr_t *v = calloc((size_t)tasks, sizeof *v);
-	int err = id && v ? 0 : -ENOMEM;
-
-	for (long i = 0; i < tasks && err == 0; i++)
-		if ((err = co_spawn(&id[i], sleeper, NULL)) != 0)
-			fprintf(stderr, "coro_scale: co_spawn of task %ld: %s\n", i, strerror(-err));
-	if (err == 0)
-		err = co_gather(id, (size_t)tasks, v, NULL);
-	*ok = err == 0;
-	for (long i = 0; i < tasks && *ok; i++)
-		*ok = v[i] == 1;
-	free(id);
-	free(v);
-	return err;
-}
-
-/* Run one case in a child; its wall time in *wall_s, its peak RSS in *rss_kb. */
-static int run_case(const struct scase *c, double *wall_s, long *rss_kb)
-{
+	char tasks[24], ms[24], out[8192];
+	const char *prog = strcmp(c->mode, UV) ? coro_path : uv_path;
+	char *argv[] = { (char *)prog, "io", "--tasks", tasks, "--ms", ms, "--json",
+			 "--stack", (char *)c->mode, NULL };
 	int pfd[2], status;
+	size_t len = 0;
 	struct rusage ru;
+	ssize_t n;
 	pid_t pid;
 
-	if (pipe(pfd) != 0)
-		return -errno;
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		return -errno;
+	snprintf(tasks, sizeof tasks, "%ld", c->tasks);
+	snprintf(ms, sizeof ms, "%ld", c->ms);
+	if (prog == uv_path)
+		argv[7] = NULL;
+	if (pipe(pfd) != 0 || (pid = fork()) < 0) {
+		fprintf(stderr, "coro_scale: pipe or fork: %s\n", strerror(errno));
+		return -1;
+	}
 	if (pid == 0) {
-		struct co_config cfg = { .stack = c->mode };
-		intptr_t ok = 0;
-		uint64_t t0 = now_ns();
-		int err = co_run(fan_out, (void *)(intptr_t)c->tasks, &ok, &cfg);
-		double s = (double)(now_ns() - t0) / 1e9;
-		_exit(err == 0 && ok && write(pfd[1], &s, sizeof s) == sizeof s ? 0 : 1);
+		dup2(pfd[1], STDOUT_FILENO);
+		close(pfd[0]);
+		close(pfd[1]);
+		execv(prog, argv);
+		fprintf(stderr, "coro_scale: exec %s: %s\n", prog, strerror(errno));
+		_exit(127);
 	}
 	close(pfd[1]);
-	ssize_t n = read(pfd[0], wall_s, sizeof *wall_s);
+	while (len < sizeof out - 1 && (n = read(pfd[0], out + len, sizeof out - 1 - len)) > 0)
+		len += (size_t)n;
+	out[len] = '\0';
 	close(pfd[0]);
-	if (wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0 || n != (ssize_t)sizeof *wall_s) {
-		fprintf(stderr, "coro_scale: %ld tasks, %s stacks: the child failed (status %#x)\n",
-			c->tasks, co_stack_names[c->mode], status);
-		return -EIO;
+	if (wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	    (o->wall_s = json_wall(out)) < 0) {
+		fprintf(stderr, "coro_scale: %s io --tasks %ld --ms %ld (%s): failed, status %#x\n",
+			prog, c->tasks, c->ms, c->mode, status);
+		return -1;
 	}
-	*rss_kb = ru.ru_maxrss;
+	o->rss_kb = (double)ru.ru_maxrss;
+	o->minflt = (double)ru.ru_minflt;
 	return 0;
 }
 
-/* Median wall time and RSS over reps runs of c; 0 or a negative errno. */
-static int measure(const struct scase *c, int reps, double *wall_s, double *rss_kb)
+/* Medians over reps runs of c; 0 or -1. */
+static int measure(const struct scase *c, int reps, struct outcome *med)
 {
-	double walls[8], rss[8];
-	struct summary sw, sr;
+	double wall[MAX_REPS], rss[MAX_REPS], flt[MAX_REPS];
+	struct summary s;
 
 	for (int r = 0; r < reps; r++) {
-		long kb = 0;
-		int err = run_case(c, &walls[r], &kb);
-		if (err)
-			return err;
-		rss[r] = (double)kb;
+		struct outcome o;
+		if (run_once(c, &o) != 0)
+			return -1;
+		wall[r] = o.wall_s;
+		rss[r] = o.rss_kb;
+		flt[r] = o.minflt;
 	}
-	summarize(walls, (size_t)reps, &sw);
-	summarize(rss, (size_t)reps, &sr);
-	*wall_s = sw.median;
-	*rss_kb = sr.median;
+	summarize(wall, (size_t)reps, &s);
+	med->wall_s = s.median;
+	summarize(rss, (size_t)reps, &s);
+	med->rss_kb = s.median;
+	summarize(flt, (size_t)reps, &s);
+	med->minflt = s.median;
+	return 0;
+}
+
+/* One row: c's medians over reps runs, its bytes per task over its model's 1-task run. */
+static int run_row(const struct scase *c, int reps, const struct outcome *base)
+{
+	struct outcome o;
+	bool uv = strcmp(c->mode, UV) == 0;
+
+	if (measure(c, reps, &o) != 0)
+		return -1;
+	printf("%ld,%s,%ld,%.3f,%.0f,%.0f,%.0f,%s\n", c->tasks, c->mode, c->ms, o.wall_s,
+	       o.rss_kb, (o.rss_kb - base[uv].rss_kb) * 1024 / (double)c->tasks, o.minflt,
+	       uv ? "uv" : "coro");
+	fflush(stdout);
 	return 0;
 }
 
 static const struct scase smoke_cases[] = {
-	{ 10000, CO_STACK_GUARDED }, { 10000, CO_STACK_COPY }, { 10000, CO_STACK_AUTO }, { 0 },
+	{ 10000, 100, "guarded" }, { 10000, 100, "copy" }, { 10000, 100, "auto" },
+	{ 10000, 100, UV }, { 0, 0, NULL },
 };
 static const struct scase quick_cases[] = {
-	{ 10000, CO_STACK_GUARDED }, { 10000, CO_STACK_COPY }, { 10000, CO_STACK_AUTO },
-	{ 100000, CO_STACK_COPY }, { 100000, CO_STACK_AUTO },
-	{ 1000000, CO_STACK_COPY }, { 1000000, CO_STACK_AUTO }, { 0 },
+	{ 10000, 100, "guarded" }, { 10000, 100, "copy" }, { 10000, 100, "auto" },
+	{ 10000, 100, UV },
+	{ 100000, 1000, "copy" }, { 100000, 1000, "auto" }, { 100000, 1000, UV },
+	{ 1000000, 1000, "copy" }, { 1000000, 1000, "auto" }, { 1000000, 1000, UV },
+	{ 0, 0, NULL },
 };
+
+/* build/coro and build/uv beside build/bench/; 0, or -1 if coro is missing. */
+static int find_models(void)
+{
+	char dir[4000];
+
+	if (bench_self_dir(dir, sizeof dir) != 0) {
+		fprintf(stderr, "coro_scale: where am I: %s\n", strerror(errno));
+		return -1;
+	}
+	snprintf(coro_path, sizeof coro_path, "%s/../coro", dir);
+	snprintf(uv_path, sizeof uv_path, "%s/../uv", dir);
+	if (access(coro_path, X_OK) != 0) {
+		fprintf(stderr, "coro_scale: %s: %s\n", coro_path, strerror(errno));
+		return -1;
+	}
+	have_uv = access(uv_path, X_OK) == 0;
+	if (!have_uv)
+		fprintf(stderr, "coro_scale: %s is not built: no libuv rows\n", uv_path);
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -133,29 +181,27 @@ int main(int argc, char **argv)
 
 	switch (bench_parse(argc, argv, "coro_scale",
 			    "usage: coro_scale [--scale smoke|quick|full]\n\n"
-			    "T coroutines sleeping d ms at once, per stack mode; CSV on stdout:\n"
-			    "tasks,stack_mode,ms,wall_s,max_rss_kb,bytes_per_task", NULL, &scale)) {
+			    "T tasks sleeping d ms at once: build/coro io per stack mode and\n"
+			    "build/uv io (libuv) when built; CSV on stdout:\n"
+			    "tasks,stack_mode,ms,wall_s,max_rss_kb,bytes_per_task,minflt,model",
+			    NULL, &scale)) {
 	case CLI_DONE: return 0;
 	case CLI_BAD: return 2;
 	case CLI_RUN: break;
 	}
-	bool smoke = scale == SCALE_SMOKE, full = scale == SCALE_FULL;
-	const struct scase *cases = smoke ? smoke_cases : quick_cases;
-	int reps = full ? 3 : 1;
-	double wall, base_rss, rss;
-	sleep_ms = smoke ? 100 : 1000;
+	const struct scase *cases = scale == SCALE_SMOKE ? smoke_cases : quick_cases;
+	const struct scase one[2] = { { 1, 100, "guarded" }, { 1, 100, UV } };
+	int reps = scale == SCALE_FULL ? 3 : 1;
+	struct outcome base[2], warm;
 
-	printf("tasks,stack_mode,ms,wall_s,max_rss_kb,bytes_per_task\n");
-	struct scase one = { 1, CO_STACK_GUARDED };
-	if ((full && measure(&quick_cases[0], 1, &wall, &rss) != 0) ||   /* warm-up */
-	    measure(&one, 1, &wall, &base_rss) != 0)
+	if (find_models() != 0)
 		return 1;
-	for (const struct scase *c = cases; c->tasks; c++) {
-		if (measure(c, reps, &wall, &rss) != 0)
+	printf("tasks,stack_mode,ms,wall_s,max_rss_kb,bytes_per_task,minflt,model\n");
+	if ((scale == SCALE_FULL && measure(&quick_cases[0], 1, &warm) != 0) ||
+	    measure(&one[0], 1, &base[0]) != 0 || (have_uv && measure(&one[1], 1, &base[1]) != 0))
+		return 1;
+	for (const struct scase *c = cases; c->tasks; c++)
+		if ((have_uv || strcmp(c->mode, UV) != 0) && run_row(c, reps, base) != 0)
 			return 1;
-		printf("%ld,%s,%ld,%.3f,%.0f,%.0f\n", c->tasks, co_stack_names[c->mode], sleep_ms,
-		       wall, rss, (rss - base_rss) * 1024 / (double)c->tasks);
-		fflush(stdout);
-	}
 	return 0;
 }

@@ -427,7 +427,7 @@ def coro_scale_at(run, tasks):
     """coro_scale's cases of TASKS coroutines sleeping 1 s: each stack mode's
     wall and peak RSS (GB, 10^9 bytes), fastest first. Whether they meet
     their targets is scripts/targets.py's to say."""
-    rows = sorted(run.select("coro_scale", tasks=tasks, ms=1000), key=lambda r: r["wall_s"])
+    rows = sorted(run.select("coro_scale", model="coro", tasks=tasks, ms=1000), key=lambda r: r["wall_s"])
     return "; ".join("%s stacks %s, %.2f GB peak RSS" % (r["stack_mode"], fmt_s(r["wall_s"]),
                                                          r["max_rss_kb"] * 1024 / 1e9)
                      for r in rows) or None

@@ -89,7 +89,7 @@ def memory(run):
 
 def sleepers(tasks, wall_s, rss_gb=None):
     def check(run):
-        rows = run.select("coro_scale", tasks=tasks, ms=1000)
+        rows = run.select("coro_scale", model="coro", tasks=tasks, ms=1000)
         if not rows:
             return NOT_MEASURED, "no case of %s tasks in coro_scale.csv" % fmt_n(tasks)
         best = min(rows, key=lambda r: r["wall_s"])

@@ -70,10 +70,26 @@ load common
 	[ "$FLAVOUR" = default ] || skip "benchmark: default build only"
 	run --separate-stderr "$BUILD/bench/coro_scale" --scale smoke
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "tasks,stack_mode,ms,wall_s,max_rss_kb,bytes_per_task" ]
-	[ "${#lines[@]}" -eq 4 ]
-	[[ "${lines[1]}" == 10000,guarded,100,* ]]
-	[[ "${lines[2]}" == 10000,copy,100,* ]]
+	[ "${lines[0]}" = "tasks,stack_mode,ms,wall_s,max_rss_kb,bytes_per_task,minflt,model" ]
+	[[ "${lines[1]}" == 10000,guarded,100,*,coro ]]
+	[[ "${lines[2]}" == 10000,copy,100,*,coro ]]
+	[[ "${lines[3]}" == 10000,auto,100,*,coro ]]
+	# libuv's row when build/uv is built, none otherwise
+	if [ -x "$BUILD/uv" ]; then
+		[[ "${lines[4]}" == 10000,-,100,*,uv ]]
+		[ "${#lines[@]}" -eq 5 ]
+	else
+		[[ "$stderr" == *"uv is not built: no libuv rows"* ]]
+		[ "${#lines[@]}" -eq 4 ]
+	fi
+	# wall at least d; peak RSS, page faults and bytes per task positive
+	for i in 1 2 3; do
+		IFS=, read -r _ _ _ wall rss bpt flt _ <<<"${lines[$i]}"
+		assert_between 0.1 "$wall" 10
+		assert_between 1 "$rss" 10000000
+		assert_between 1 "$flt" 100000000
+		assert_between 1 "$bpt" 100000
+	done
 	run "$BUILD/bench/coro_scale" --scale huge
 	[ "$status" -eq 2 ]
 }
