@@ -101,12 +101,17 @@ mem_bpt() {
 	awk -F, -v m="$1" -v v="$2" -v k="$3" '$1 == m && $2 == v && $6 == k { print $4 }' "$out"
 }
 
+# mem_flt MODEL VARIANT METRIC: that row's faults_per_task.
+mem_flt() {
+	awk -F, -v m="$1" -v v="$2" -v k="$3" '$1 == m && $2 == v && $6 == k { print $7 }' "$out"
+}
+
 @test "mem_task: header, rows, positive slopes of sane size" {
 	run --separate-stderr "$BUILD/tests/helpers/orphans" "$BUILD/bench/mem_task" --scale smoke
 	[ "$status" -eq 0 ]
 	[[ "$stderr" == *"stray children: 0"* ]]
 	printf '%s\n' "$output" >"$out"
-	[ "$(head -1 "$out")" = "model,variant,n,bytes_per_task,total_kb,metric" ]
+	[ "$(head -1 "$out")" = "model,variant,n,bytes_per_task,total_kb,metric,faults_per_task" ]
 	csv_check "$out" 6
 	for v in process,fork,pss process,fork,rss coro,guarded,rss coro,copy,rss \
 		thread,default_stack,rss thread,small_stack,rss; do
@@ -116,6 +121,8 @@ mem_bpt() {
 	# A guarded stack and a thread's stack each touch at least a page.
 	assert_between 4096 "$(mem_bpt coro guarded rss)" 1000000000
 	assert_between 4096 "$(mem_bpt thread default_stack rss)" 1000000000
+	# ... and so takes at least one fresh page: a fault.
+	assert_between 0.9 "$(mem_flt coro guarded rss)" 1000
 	# Rss counts the parent's pages in every child; Pss shares them out.
 	assert_between 0 "$(mem_bpt process fork pss)" "$(mem_bpt process fork rss)"
 	[ "$FLAVOUR" != tsan ] || return 0   # its ~1 MB per fiber swamps the rest
