@@ -1,7 +1,7 @@
 /*
  * mem_task - resident memory per concurrent task, per model.
  *
- *   build/bench/mem_task [--scale smoke|quick|full] [--only MODEL]
+ *   build/bench/mem_task [--scale smoke|quick|full] [--only MODEL] [--report slopes|parts]
  *
  * CSV on stdout, one row per model, variant and metric:
  *   model,variant,n,bytes_per_task,total_kb,metric,faults_per_task
@@ -65,6 +65,12 @@
  *   process       20 -> 200 / 100 -> 1,000 / 500 -> 5,000 (a fork each)
  * Under ThreadSanitizer, coroutines and threads stop at 20 -> 200 (fit()).
  * One reading per size: resident memory does not jitter the way time does.
+ *
+ * --report parts prints, instead, CSV part,n,bytes_per_task for sleeping
+ * copy coroutines: the slope of each part the runtime counts (co_mem: task
+ * records, saved stacks, timer entries, the id table), their sum, and the
+ * resident slope of the same run, which the sum should match (coro.h's
+ * table of a sleeping task's bytes comes from it).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -286,6 +292,7 @@ struct coro_mem {
 	int err;                /* co_spawn's negative errno, or 0 */
 	co_tid *ids;
 	struct readings r;
+	struct co_mem parts_n1, parts_n2;   /* the runtime's own count, at n1 and n2 */
 };
 
 static int sleeping_task(void *arg, intptr_t *value)
@@ -318,8 +325,11 @@ static int coro_mem_main(void *arg, intptr_t *value)
 	self_mem(&c->r.before);
 	if (grow_coros(c, c->span.n1) == 0) {
 		self_mem(&c->r.at_n1);
-		if (grow_coros(c, c->span.n2) == 0)
+		co_mem(&c->parts_n1);
+		if (grow_coros(c, c->span.n2) == 0) {
 			self_mem(&c->r.at_n2);
+			co_mem(&c->parts_n2);
+		}
 	}
 	for (long i = 0; i < c->started; i++)
 		co_cancel(c->ids[i]);
@@ -328,22 +338,56 @@ static int coro_mem_main(void *arg, intptr_t *value)
 	return 0;
 }
 
-/* n1, then n2 coroutines alive and sleeping in one stack mode; a row, or a note. */
-static void run_coros(const char *variant, long mode, struct span s)
+/* n1, then n2 coroutines alive and sleeping in one stack mode; 0, or -1 after a note. */
+static int measure_coros(const char *variant, long mode, struct coro_mem *c)
 {
-	struct coro_mem c = { .span = s };
 	const struct co_config cfg = { .stack = (enum co_stack_mode)mode };
 	int err;
 
-	c.ids = touched_array(s.n2, sizeof *c.ids, "coroutines");
-	err = co_run(coro_mem_main, &c, NULL, &cfg);
-	free(c.ids);
-	if (err || c.err) {
-		fprintf(stderr, "mem_task: coro %s: started %ld of %ld: %s\n", variant, c.started,
-			s.n2, strerror(err ? -err : -c.err));
-		return;
+	c->ids = touched_array(c->span.n2, sizeof *c->ids, "coroutines");
+	err = co_run(coro_mem_main, c, NULL, &cfg);
+	free(c->ids);
+	if (err || c->err) {
+		fprintf(stderr, "mem_task: coro %s: started %ld of %ld: %s\n", variant, c->started,
+			c->span.n2, strerror(err ? -err : -c->err));
+		return -1;
 	}
-	print_rss_row("coro", variant, s, &c.r);
+	return 0;
+}
+
+static void run_coros(const char *variant, long mode, struct span s)
+{
+	struct coro_mem c = { .span = s };
+
+	if (measure_coros(variant, mode, &c) == 0)
+		print_rss_row("coro", variant, s, &c.r);
+}
+
+/* One --report parts row: the slope of one part from n1 to n2. */
+static void print_part(const char *part, struct span s, double n1_bytes, double n2_bytes)
+{
+	printf("%s,%ld,%.1f\n", part, s.n2, (n2_bytes - n1_bytes) / (double)(s.n2 - s.n1));
+}
+
+/*
+ * --report parts: a sleeping copy task's bytes by part, as the runtime
+ * counts them (co_mem), their sum, and the slope of the resident memory
+ * measured at the same two moments, which the sum should match.
+ */
+static void run_coro_parts(const char *variant, long mode, struct span s)
+{
+	struct coro_mem c = { .span = s };
+	const struct co_mem *a = &c.parts_n1, *b = &c.parts_n2;
+
+	if (measure_coros(variant, mode, &c) != 0)
+		exit(1);
+	print_part("record", s, (double)a->records, (double)b->records);
+	print_part("saved_stack", s, (double)a->saved_stacks, (double)b->saved_stacks);
+	print_part("timer", s, (double)a->timers, (double)b->timers);
+	print_part("task_table", s, (double)a->task_table, (double)b->task_table);
+	print_part("sum", s, (double)(a->records + a->saved_stacks + a->timers + a->task_table),
+		   (double)(b->records + b->saved_stacks + b->timers + b->task_table));
+	print_part("rss", s, (double)c.r.at_n1.rss_kb * 1024, (double)c.r.at_n2.rss_kb * 1024);
 }
 
 /* A child: say it is ready, block until the parent closes the release pipe. */
@@ -480,14 +524,19 @@ static void isolated(void (*run)(const char *, long, struct span), const char *v
 }
 
 static const char usage_text[] =
-	"usage: mem_task [--scale smoke|quick|full] [--only MODEL]\n"
+	"usage: mem_task [--scale smoke|quick|full] [--only MODEL] [--report slopes|parts]\n"
 	"\n"
 	"Resident memory per task with N tasks alive and waiting: coroutines\n"
 	"(guarded and copy stacks), threads (default and 64 KiB stacks) and\n"
 	"processes (Rss and Pss summed over the children). bytes_per_task is\n"
 	"the slope between two sizes N1 < N2, n is N2, total_kb the growth from\n"
 	"no task to N2, faults_per_task the slope of the minor page faults.\n"
-	"CSV on stdout: model,variant,n,bytes_per_task,total_kb,metric,faults_per_task\n";
+	"CSV on stdout: model,variant,n,bytes_per_task,total_kb,metric,faults_per_task\n"
+	"--report parts: a sleeping copy coroutine's bytes by part (the runtime's\n"
+	"own count, co_mem) beside its resident slope; CSV: part,n,bytes_per_task\n";
+
+static const char *const report_names[] = { "slopes", "parts", NULL };
+enum { REPORT_SLOPES, REPORT_PARTS };
 
 int main(int argc, char **argv)
 {
@@ -497,9 +546,11 @@ int main(int argc, char **argv)
 	static const struct span guarded[] = { { 1000, 10000 }, { 2000, 24000 }, { 2000, 28000 } };
 	static const struct span threads[] = { { 50, 500 }, { 200, 2000 }, { 1000, 10000 } };
 	static const struct span procs[] = { { 20, 200 }, { 100, 1000 }, { 500, 5000 } };
-	long long only = MODEL_COUNT;
+	long long only = MODEL_COUNT, report = REPORT_SLOPES;
 	const struct cli_extra extras[] = {
 		{ "only", "one model, or all (default)", 0, 0, model_names, &only },
+		{ "report", "slopes (default), or a copy coroutine's parts", 0, 0, report_names,
+		  &report },
 		{ NULL, NULL, 0, 0, NULL, NULL },
 	};
 	enum bench_scale scale;
@@ -508,6 +559,12 @@ int main(int argc, char **argv)
 	case CLI_DONE: return 0;
 	case CLI_BAD: return 2;
 	case CLI_RUN: break;
+	}
+	if (report == REPORT_PARTS) {
+		printf("part,n,bytes_per_task\n");
+		fflush(stdout);
+		isolated(run_coro_parts, "copy", CO_STACK_COPY, fit(copy[scale]));
+		return 0;
 	}
 	printf("model,variant,n,bytes_per_task,total_kb,metric,faults_per_task\n");
 	fflush(stdout);   /* before a fork: the children flush what they inherit */

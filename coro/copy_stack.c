@@ -30,8 +30,11 @@ static void copy_out(struct co_task *o)
 				len, (unsigned long long)o->id);
 			abort();
 		}
+		if (o->saved)
+			co_loop.saved_bytes -= co_block_size(o->saved_len);
 		co_free(o->saved, o->saved_len);
 		o->saved = p;
+		co_loop.saved_bytes += co_block_size(len);
 	}
 #ifdef CO_ASAN
 	/* Its frames' redzones are poisoned; the copy is a plain save. */

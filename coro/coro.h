@@ -54,6 +54,27 @@
  *   from pre-faulted 4 MiB chunks (coro/arena.c), reused, and returned when
  *   co_run returns.
  *
+ * Where a sleeping copy task's bytes go, counted by the runtime (co_mem)
+ * and set beside the resident memory by build/bench/mem_task --report parts
+ * --scale full (1,000,000 tasks in co_sleep, slopes per task):
+ *
+ *   part            bytes  what
+ *   task record       112  struct co_task, one arena block (was 192)
+ *   saved stack        96  its live stack at co_sleep, one arena block: the
+ *                          switch frame (64), co_park and co_task_main (16
+ *                          each); was 160
+ *   timer entry         8  a pointer in the timer ring (timer.c)
+ *   id table           12  its slot (8) and generation (4)
+ *   sum               228  resident memory measured beside it: 230 (was 370)
+ *   arena chunks        0  records and saved stacks live in them; the part
+ *                          of a chunk not yet handed out is a fixed cost
+ *   model arrays       25  build/coro's own (models/coro.c: id 8, result 16,
+ *                          done 1; net adds fd 4)
+ * build/coro io --tasks 1000000 --ms 1000 peaks at 292 bytes per task
+ * (bench/coro_scale): the sum, the model's arrays, and its task function's
+ * frame (32) in every saved stack. A task that suspends deeper saves more;
+ * a guarded task holds a 4 KiB page of stack at least.
+ *
  * Single thread: the loop and every task run on the thread that called
  * co_run. Only co_to_thread's function runs elsewhere.
  */
@@ -131,6 +152,21 @@ int co_run(co_fn main, void *arg, intptr_t *value, const struct co_config *cfg);
 
 /* Counters of the last (or the running) loop of this thread. */
 void co_stats(struct co_stats *out);
+
+/*
+ * What the running loop of this thread holds for its tasks now, in bytes,
+ * by part (mem.c; all zero outside a running loop). The parts are what the
+ * runtime allocated and touched; bench/mem_task --report parts sets their
+ * slopes beside that of the resident memory.
+ */
+struct co_mem {
+	long tasks;                 /* alive: spawned and not collected */
+	size_t records;             /* their task records, as allocated */
+	size_t saved_stacks;        /* copy tasks' saved stacks, as allocated */
+	size_t timers;              /* timer entries in use, holes included */
+	size_t task_table;          /* id table entries in use */
+};
+void co_mem(struct co_mem *out);
 
 /* ---- Tasks (task.c) ---- */
 

@@ -142,6 +142,7 @@ struct co_loop {
 	long guarded_live, copy_live;
 	struct co_stack *shared;    /* the copy-mode stack */
 	struct co_task *shared_owner;
+	size_t saved_bytes;         /* blocks held by saved copy stacks */
 
 	struct co_offload *offload; /* thread pool, made on first use */
 	void *sched_fiber_bottom;   /* ASan's idea of co_run's stack */

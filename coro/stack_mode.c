@@ -78,6 +78,8 @@ void co_task_unstack(struct co_task *t)
 		if (co_loop.shared_owner == t)
 			co_loop.shared_owner = NULL;
 		co_loop.copy_live--;
+		if (t->saved)
+			co_loop.saved_bytes -= co_block_size(t->saved_len);
 		co_free(t->saved, t->saved_len);
 	} else if (t->stack) {
 		co_stack_put(t->stack);
