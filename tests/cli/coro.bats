@@ -93,3 +93,20 @@ load common
 	run "$BUILD/bench/coro_scale" --scale huge
 	[ "$status" -eq 2 ]
 }
+
+@test "mem_task --report parts: the runtime's count of a copy task's bytes matches the resident slope" {
+	[ "$FLAVOUR" = default ] || skip "benchmark: default build only"
+	run --separate-stderr "$BUILD/bench/mem_task" --report parts --scale smoke
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "part,n,bytes_per_task" ]
+	[ "$(printf '%s\n' "$output" | cut -d, -f1 | tr '\n' ' ')" = "part record saved_stack timer task_table sum rss " ]
+	part() { printf '%s\n' "$output" | awk -F, -v p="$1" '$1 == p { print $3 }'; }
+	# A record and a saved switch frame at least; the whole within 250 bytes.
+	assert_between 64 "$(part record)" 250
+	assert_between 64 "$(part saved_stack)" 250
+	assert_between 150 "$(part sum)" 250
+	# The resident slope agrees with the count to within an arena chunk's step.
+	assert_between "$(echo "$(part sum) * 0.8" | bc)" "$(part rss)" "$(echo "$(part sum) * 1.2" | bc)"
+	run "$BUILD/bench/mem_task" --report all
+	[ "$status" -eq 2 ]
+}
