@@ -31,12 +31,12 @@
  * keeps them). What it cannot remove: the arena grows a whole chunk at a
  * time, so the two readings may find its last chunk filled to different
  * levels, and a slope is exact only to within 4 MiB / (N2 - N1).
- * Hence the sizes below: a copy task takes a few hundred bytes of arena,
- * so a chunk holds ~12,000 and the spans are long (within ~25 bytes of
- * ~370 at quick); a guarded one takes a 192-byte record, ~21,000 to a
- * chunk, and vm.max_map_count (two mappings per stack) keeps its spans
- * short: at quick and full they cover one chunk's worth of records, at
- * smoke they may miss the records altogether.
+ * Hence the sizes below: a copy task takes ~210 bytes of arena (record
+ * and saved stack), so a chunk holds ~20,000 and the spans are long
+ * (within ~25 bytes at quick); a guarded one takes a 112-byte record,
+ * ~37,000 to a chunk, and vm.max_map_count (two mappings per stack) keeps
+ * its spans short: they may miss the records altogether, and its figure
+ * is its stack page's.
  *
  *   coro    guarded, copy (coro/coro.h stack modes): tasks in co_sleep for
  *           an hour, as in the io fan-out; one process, metric rss. Each
