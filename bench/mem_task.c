@@ -120,23 +120,30 @@ static struct span fit(struct span s)
 	return s;
 }
 
-/* Minor faults of a process (pid 0: this one), field 10 of /proc/PID/stat; -1 if gone. */
-static long read_minflt(pid_t pid)
+/* /proc/PID/<file> of a process (pid 0: this one), for reading; NULL if gone. */
+static FILE *open_proc(pid_t pid, const char *file)
 {
-	char path[64], line[1024], *p;
-	long flt = -1;
-	FILE *f;
+	char path[64];
 
 	if (pid == 0)
-		snprintf(path, sizeof path, "/proc/self/stat");
+		snprintf(path, sizeof path, "/proc/self/%s", file);
 	else
-		snprintf(path, sizeof path, "/proc/%d/stat", pid);
-	if ((f = fopen(path, "r")) == NULL)
+		snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
+	return fopen(path, "r");
+}
+
+/* Minor faults of a process, field 10 of /proc/PID/stat; -1 if gone. */
+static long read_minflt(pid_t pid)
+{
+	FILE *f = open_proc(pid, "stat");
+	char line[1024], *p;
+	long flt = -1;
+
+	if (f == NULL)
 		return -1;
-	/* After the command's ")" : state ppid pgrp session tty tpgid flags minflt */
-	if (fgets(line, sizeof line, f) && (p = strrchr(line, ')')) != NULL &&
-	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %ld", &flt) != 1)
-		flt = -1;
+	/* After the command's ")": state ppid pgrp session tty tpgid flags minflt */
+	if (fgets(line, sizeof line, f) && (p = strrchr(line, ')')) != NULL)
+		sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %ld", &flt);
 	fclose(f);
 	return flt;
 }
@@ -147,14 +154,10 @@ static long read_minflt(pid_t pid)
  */
 static int read_mem(pid_t pid, struct mem *m)
 {
-	char path[64], line[256];
-	FILE *f;
+	FILE *f = open_proc(pid, "smaps_rollup");
+	char line[256];
 
-	if (pid == 0)
-		snprintf(path, sizeof path, "/proc/self/smaps_rollup");
-	else
-		snprintf(path, sizeof path, "/proc/%d/smaps_rollup", pid);
-	if ((f = fopen(path, "r")) == NULL)
+	if (f == NULL)
 		return -1;
 	m->rss_kb = m->pss_kb = -1;
 	while (fgets(line, sizeof line, f)) {
