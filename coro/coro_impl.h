@@ -107,6 +107,7 @@ struct co_arena {                   /* arena.c */
 	struct co_block *free[CO_ARENA_CLASSES];
 	struct co_arena_chunk *chunks;
 	char *cur, *end;
+	char *populated;            /* the newest chunk is prefaulted up to here */
 };
 
 struct co_loop {
