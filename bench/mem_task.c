@@ -17,26 +17,25 @@
  *   faults_per_task the slope of the minor page faults (minflt of
  *                   /proc/PID/stat, children summed for processes): the
  *                   pages one more task touches for the first time, each
- *                   about 3 us in a VM. Pages the runtime pre-faults in
- *                   bulk (MAP_POPULATE) count too.
+ *                   about 3 us in a VM. Pages the runtime prefaults in
+ *                   bulk (MADV_POPULATE_WRITE) count too.
  * Then the tasks are released, joined or reaped.
  *
  * Why a slope, not total / N: the first tasks pay costs that later ones do
  * not, and some are paid before any task exists. The coroutine runtime
  * carves task records and saved copy stacks from 4 MiB chunks that it
- * pre-faults (coro/arena.c); the first one is resident before the baseline
- * is read, so 1,000 copy tasks fitted in it and total / N came out at 20
- * bytes, their table entries alone. Threads and processes have smaller
- * fixed costs of their own. The slope leaves all of them out (total_kb
- * keeps them). What it cannot remove: the arena grows a whole chunk at a
- * time, so the two readings may find its last chunk filled to different
- * levels, and a slope is exact only to within 4 MiB / (N2 - N1).
- * Hence the sizes below: a copy task takes ~210 bytes of arena (record
- * and saved stack), so a chunk holds ~20,000 and the spans are long
- * (within ~25 bytes at quick); a guarded one takes a 112-byte record,
- * ~37,000 to a chunk, and vm.max_map_count (two mappings per stack) keeps
- * its spans short: they may miss the records altogether, and its figure
- * is its stack page's.
+ * prefaults 256 KiB ahead of use (coro/arena.c); that much is resident
+ * before the baseline is read (when whole chunks were prefaulted, 1,000
+ * copy tasks fitted in the first and total / N came out at 20 bytes, their
+ * table entries alone). Threads and processes have smaller fixed costs of
+ * their own. The slope leaves all of them out (total_kb keeps them). What
+ * it cannot remove: the arena grows a step at a time, so the two readings
+ * may find its last step filled to different levels, and a slope is exact
+ * only to within 256 KiB / (N2 - N1). Hence the sizes below: a copy task
+ * takes ~210 bytes of arena (record and saved stack), so the spans are
+ * long (within a few bytes at quick); a guarded one takes a 112-byte
+ * record and a stack page, and vm.max_map_count (two mappings per stack)
+ * keeps its spans short.
  *
  *   coro    guarded, copy (coro/coro.h stack modes): tasks in co_sleep for
  *           an hour, as in the io fan-out; one process, metric rss. Each
