@@ -51,8 +51,8 @@
  *   CO_MAPS_SPARE) / 2 are made, so that malloc and threads keep mappings
  *   to work with; past that co_spawn fails with -ENOMEM.
  *   The runtime's own records (tasks, the saved parts of copy stacks) come
- *   from pre-faulted 4 MiB chunks (coro/arena.c), reused, and returned when
- *   co_run returns.
+ *   from 4 MiB chunks prefaulted 256 KiB ahead of use (coro/arena.c),
+ *   reused, and returned when co_run returns.
  *
  * Where a sleeping copy task's bytes go, counted by the runtime (co_mem)
  * and set beside the resident memory by build/bench/mem_task --report parts
@@ -66,8 +66,8 @@
  *   timer entry         8  a pointer in the timer ring (timer.c)
  *   id table           12  its slot (8) and generation (4)
  *   sum               228  resident memory measured beside it: 230 (was 370)
- *   arena chunks        0  records and saved stacks live in them; the part
- *                          of a chunk not yet handed out is a fixed cost
+ *   arena chunks        0  records and saved stacks live in them; at most
+ *                          256 KiB prefaulted ahead is a fixed cost
  *   model arrays       25  build/coro's own (models/coro.c: id 8, result 16,
  *                          done 1; net adds fd 4)
  * build/coro io --tasks 1000000 --ms 1000 peaks at 292 bytes per task
