@@ -36,7 +36,6 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "coro.h"
 
 #define MAX_REPS 3
 #define UV "-"                  /* the stack mode of a uv row */
@@ -59,28 +58,22 @@ static double json_wall(const char *json)
 	return p ? strtod(p + strlen("\"wall_s\":"), NULL) : -1;
 }
 
-/* Run one case's program to its end; 0, or -1 after a message. */
-static int run_once(const struct scase *c, struct outcome *o)
+/* Start c's program with its stdout on a pipe; its pid (*fd: the read end), or -1. */
+static pid_t start(const struct scase *c, int *fd)
 {
-	char tasks[24], ms[24], out[8192], scratch[4096];
-	const char *prog = strcmp(c->mode, UV) ? coro_path : uv_path;
+	char tasks[24], ms[24];
+	bool uv = strcmp(c->mode, UV) == 0;
+	const char *prog = uv ? uv_path : coro_path;
 	char *argv[] = { (char *)prog, "io", "--tasks", tasks, "--ms", ms, "--json",
-			 "--stack", (char *)c->mode, NULL };
-	int pfd[2], status;
-	size_t len = 0;
-	struct rusage ru;
-	ssize_t n;
+			 uv ? NULL : "--stack", (char *)c->mode, NULL };
+	int pfd[2];
 	pid_t pid;
 
 	snprintf(tasks, sizeof tasks, "%ld", c->tasks);
 	snprintf(ms, sizeof ms, "%ld", c->ms);
-	if (prog == uv_path)
-		argv[7] = NULL;
-	if (pipe(pfd) != 0 || (pid = fork()) < 0) {
-		fprintf(stderr, "coro_scale: pipe or fork: %s\n", strerror(errno));
+	if (pipe(pfd) != 0)
 		return -1;
-	}
-	if (pid == 0) {
+	if ((pid = fork()) == 0) {
 		dup2(pfd[1], STDOUT_FILENO);
 		close(pfd[0]);
 		close(pfd[1]);
@@ -89,17 +82,44 @@ static int run_once(const struct scase *c, struct outcome *o)
 		_exit(127);
 	}
 	close(pfd[1]);
-	/* Keep the first 8 KiB (the JSON is one short line); read the rest to the end. */
-	while ((n = read(pfd[0], len < sizeof out - 1 ? out + len : scratch,
-			 len < sizeof out - 1 ? sizeof out - 1 - len : sizeof scratch)) > 0)
-		if (len < sizeof out - 1)
-			len += (size_t)n;
-	out[len] = '\0';
-	close(pfd[0]);
+	if (pid < 0)
+		close(pfd[0]);
+	*fd = pfd[0];
+	return pid;
+}
+
+/* Read fd to its end, keeping the first len - 1 bytes in buf (a string). */
+static void read_all(int fd, char *buf, size_t len)
+{
+	char scratch[4096];
+	size_t have = 0;
+	ssize_t n;
+
+	while ((n = read(fd, have < len - 1 ? buf + have : scratch,
+			 have < len - 1 ? len - 1 - have : sizeof scratch)) > 0)
+		if (have < len - 1)
+			have += (size_t)n;
+	buf[have] = '\0';
+	close(fd);
+}
+
+/* Run one case's program to its end; 0, or -1 after a message. */
+static int run_once(const struct scase *c, struct outcome *o)
+{
+	char out[8192];         /* the JSON is one short line */
+	struct rusage ru;
+	int fd, status = 0;
+	pid_t pid = start(c, &fd);
+
+	if (pid < 0) {
+		fprintf(stderr, "coro_scale: pipe or fork: %s\n", strerror(errno));
+		return -1;
+	}
+	read_all(fd, out, sizeof out);
 	if (wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
 	    (o->wall_s = json_wall(out)) < 0) {
-		fprintf(stderr, "coro_scale: %s io --tasks %ld --ms %ld (%s): failed, status %#x\n",
-			prog, c->tasks, c->ms, c->mode, status);
+		fprintf(stderr, "coro_scale: %s io --tasks %ld --ms %ld: failed, status %#x\n",
+			strcmp(c->mode, UV) ? "coro" : "uv", c->tasks, c->ms, status);
 		return -1;
 	}
 	o->rss_kb = (double)ru.ru_maxrss;
