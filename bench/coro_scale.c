@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "child.h"
 
 #define MAX_REPS 3
 #define UV "-"                  /* the stack mode of a uv row */
@@ -73,7 +74,7 @@ static pid_t start(const struct scase *c, int *fd)
 	snprintf(ms, sizeof ms, "%ld", c->ms);
 	if (pipe(pfd) != 0)
 		return -1;
-	if ((pid = fork()) == 0) {
+	if ((pid = child_fork()) == 0) {     /* the model dies with us: the signal outlives exec */
 		dup2(pfd[1], STDOUT_FILENO);
 		close(pfd[0]);
 		close(pfd[1]);
