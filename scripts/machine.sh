@@ -64,7 +64,7 @@ jq -n \
 	--arg perf_event_paranoid "$(read_or /proc/sys/kernel/perf_event_paranoid unknown)" \
 	--arg hyperfine "$(version hyperfine --version)" \
 	--arg gnuplot "$(version gnuplot --version)" \
-	--arg go "$(version go version)" \
+	--arg go "$(version go env GOVERSION)" \
 	--arg node "$(version node --version)" \
 	--arg libuv "$(version pkg-config --modversion libuv)" \
 	--arg thp "${thp:-unknown}" \
