@@ -7,6 +7,7 @@ described at the top of models/models.tsv; scripts/models.sh is the sh
 reader of the same file.
 """
 import os
+import sys
 
 TABLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                      "models", "models.tsv")
@@ -54,7 +55,12 @@ def load(path=TABLE):
     return rows
 
 
-MODELS = load()
+try:
+    MODELS = load()
+except (OSError, TableError) as e:
+    # Every script that reads the table stops here, in one line.
+    print("%s: %s" % (os.path.basename(sys.argv[0]), e), file=sys.stderr)
+    sys.exit(2)
 
 
 def names(**match):
@@ -84,7 +90,7 @@ def baseline(name):
     model (fanout one), or None when the language has none (the speedup is
     then over NAME's own W = 1 row)."""
     lang = get(name, "lang")
-    seqs = [n for n in names(lang=lang, fanout="one")] if lang else []
+    seqs = names(lang=lang, fanout="one") if lang else []
     return seqs[0] if seqs else None
 
 
@@ -92,8 +98,3 @@ def twins_of(suite_model, col):
     """The reference models whose COL (twin or cpu_twin) is SUITE_MODEL."""
     return [n for n, r in MODELS.items() if r["side"] == "reference" and r[col] == suite_model]
 
-
-def label(name):
-    """NAME as a reader meets it in the tables: 'go (pool)' for a cpu twin
-    that is a model's --workers form."""
-    return name
