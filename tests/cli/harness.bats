@@ -239,9 +239,10 @@ stopped_by() {
 	echo '{"complete": true}' >"$results/earlier-run/machine.json"
 	ln -s earlier-run "$results/latest"
 	before=$(cd "$results" && find earlier-run latest | sort | xargs ls -ld --time-style=+%s | md5sum)
-	# bats starts background jobs with SIGINT ignored, which a shell cannot trap.
+	# bats starts background jobs with SIGINT and SIGQUIT ignored, which a
+	# shell cannot trap.
 	PROFILE=quick RESULTS_DIR="$results" RESULTS_MD="$BATS_TEST_TMPDIR/R.md" \
-		env --default-signal=INT sh scripts/bench.sh >"$BATS_TEST_TMPDIR/log" 2>&1 &
+		env --default-signal=INT,QUIT sh scripts/bench.sh >"$BATS_TEST_TMPDIR/log" 2>&1 &
 	pid=$!
 	for _ in $(seq 100); do
 		pgrep -f "hyperfine.*$results" >/dev/null && break
