@@ -16,6 +16,15 @@ Then the comparisons of the real GIL (CPython, the py_* models and
 models/python/gil_sweep.py) with the emulated one (lib/gil.c), in GIL_SHAPES:
 "match", "do not match on this machine", or "not measured", by the same
 kind of stated rule. They print after the lessons, in the same format.
+To add a lesson: one row of LESSONS (or GIL_SHAPES for a comparison of the
+real GIL with the emulated one): its id, the claim and the rule as a reader
+should read them, and its check, a function of the run returning
+(verdict, evidence) by exactly that rule, "not measured" with the reason
+when its rows are missing. measured(), speedup_rows() and at_cores() are
+the usual look-ups; models.py says which model is whose. RESULTS.md shows
+the row by itself; tests/cli/harness.bats wants a fixture row that
+confirms it (tests/fixtures/run) and one that does not (contradicts/).
+
 Also the loader of a results folder (class Run) that results.py and
 targets.py share. A results folder is untrusted input: Run checks
 machine.json and every CSV against its contract (the headers in
