@@ -99,7 +99,7 @@ def why_absent(run, model, suite):
     not_built = run.machine.get("not_built") or {}
     if model in not_built:
         return say("why.not_installed", tool=not_built[model])
-    if suite not in models.get(model, "suites"):
+    if suite not in models.get(model, "suites") + ("sleepers",):
         return say("why.not_listed", suite=suite)
     built = run.machine.get("models")
     if built is not None and model not in built:
@@ -426,6 +426,11 @@ def headline_sleepers(run):
         else:
             out += [say("headline.trails", n=n_fmt(n), ref=r[0], t_ref=fmt_s(r[3]), t=fmt_s(s[3]),
                         x=s[3] / r[3]), ""]
+    have = {r[1] for r in rows}
+    absent = [say("absent", model=m, why=why_absent(run, m, "sleepers"))
+              for m in models.names(side="reference", fanout="loop") if m not in have]
+    if absent:
+        out += [" ".join(absent), ""]
     others = {}
     for label, _, t, w, kb in rows:
         if t != n and (label not in others or t > others[label][0]):
