@@ -17,6 +17,11 @@ setup() {
 	cd "$BATS_TEST_TMPDIR" || return 1
 }
 
+# default_only: a test that makes the default build (make demo, make bench).
+default_only() {
+	[ "$FLAVOUR" = default ] || skip "it builds the default flavour"
+}
+
 # refused WANT: make results on $R must exit 2 with one stderr line holding
 # WANT (and the file's name), no traceback, and leave $MD as it was.
 refused() {
@@ -183,12 +188,14 @@ set_field() {
 }
 
 @test "make demo: DEMO='*' is a name, not a glob" {
+	default_only
 	run --separate-stderr make -s -C "$REPO" demo 'DEMO=*'
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == *"demo: '*': no such demo"* ]]
 }
 
 @test "make demo: DEMO with a ';' runs nothing" {
+	default_only
 	run --separate-stderr make -s -C "$REPO" demo 'DEMO=x; touch owned'
 	[ "$status" -eq 2 ]
 	[ ! -e owned ]
@@ -196,6 +203,7 @@ set_field() {
 }
 
 @test "make bench: RESULTS_DIR with a quote and ';' is one folder" {
+	default_only
 	odd="$BATS_TEST_TMPDIR/r; it's"
 	mkdir -p "$odd/latest"
 	# A real folder named latest stops the run before it measures: enough
