@@ -264,9 +264,12 @@ run_step() {
 		in_group "$bin" io --tasks "$n" --ms "$SLEEPERS_MS" --json >"$run/raw/sleepers-$what.json" ||
 			die "$step: $what io --tasks $n --ms $SLEEPERS_MS failed"
 		[ -f "$run/sleepers.csv" ] || echo "$header_sleepers" >"$run/sleepers.csv"
-		jq -r --arg model "$what" '[$model, .tasks, '"$SLEEPERS_MS"', .wall_s, .max_rss_kb] | map(tostring) | join(",")' \
+		jq -r --arg model "$what" --argjson ms "$SLEEPERS_MS" '
+			if ([.tasks, .wall_s, .max_rss_kb] | map(type == "number") | all)
+			then [$model, .tasks, $ms, .wall_s, .max_rss_kb] | map(tostring) | join(",")
+			else error("its report lacks tasks, wall_s or max_rss_kb") end' \
 			"$run/raw/sleepers-$what.json" >>"$run/sleepers.csv" ||
-			die "$step: jq could not read $run/raw/sleepers-$what.json" ;;
+			die "$step: $run/raw/sleepers-$what.json: not a report with tasks, wall_s and max_rss_kb" ;;
 	prog)
 		say "$step $what --scale $PROFILE > $what.csv"
 		csv_step "$what" "$root/$BUILD/bench/$what" --scale "$PROFILE" ;;
