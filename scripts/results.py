@@ -724,8 +724,7 @@ def machine_section(run, name):
         hyperfine=tools.get("hyperfine", "?"), gnuplot=tools.get("gnuplot", "?"),
         python=version(run, "python"), go=version(run, "go"), node=version(run, "node"),
         libuv=version(run, "libuv"))
-    head = [say("machine.title"), "", "| | |", "| --- | --- |"]
-    return head + ["| %s |" % " | ".join(r) for r in template_rows("table.machine", **figs)] + [""]
+    return [say("machine.title"), ""] + table(["", ""], template_rows("table.machine", **figs))
 
 
 def verdict_table(key, checks):
