@@ -33,12 +33,12 @@ model_get() {
 }
 
 models_check_built() {
-	known=$(models_where 1 | while read -r m; do model_get "$m" binary; done)
+	known=" $(models_where 1 | while read -r m; do model_get "$m" binary; done | tr '\n' ' ')"
 	for prog in "$1"/*; do
 		[ -f "$prog" ] && [ -x "$prog" ] || continue
 		base=${prog##*/}
 		[ -e "tools/$base.c" ] && continue
-		case " $(echo $known) " in
+		case "$known" in
 		*" $base "*) ;;
 		*)
 			echo "bench: $prog is not in $MODELS_TSV: give the model a row there (README: Adding a model), or remove it" >&2
