@@ -30,8 +30,9 @@
 # programs that are not models (models/python/gil_sweep.py, the real GIL's
 # twin of bench/gil_sweep) join when a Python model is built. A program in
 # BUILD/ that is not in the table is refused; a table row whose program is
-# absent is recorded in machine.json ("not_built": its tool) and RESULTS.md
-# says "not measured: <tool> not installed". Nothing missing is faked.
+# absent is recorded in machine.json ("not_built": its tool, and whether
+# that tool is installed) and RESULTS.md says "not measured: <tool> not
+# installed" (or that it was not built). Nothing missing is faked.
 #
 # RESULTS.md goes to RESULTS_MD: by default the repository's RESULTS.md when
 # RESULTS_DIR is the default (results), else RESULTS_DIR/RESULTS.md, so that
@@ -326,7 +327,12 @@ steps=$(plan_steps)
 # Which models and programs were there: RESULTS.md tells "not installed"
 # from "left out of a suite" by this ("not_built": each absent model's tool).
 models=$(for m in $(models_where 1); do built "$m" && printf '%s ' "$m"; done)
-absent=$(for m in $(models_where 1); do built "$m" || printf '%s=%s ' "$m" "$(model_get "$m" tool)"; done)
+absent=$(for m in $(models_where 1); do
+	built "$m" && continue
+	tool=$(model_get "$m" tool)
+	tool_installed "$tool" && installed=true || installed=false
+	printf '%s=%s=%s ' "$m" "$tool" "$installed"
+done)
 programs=$(for p in $BENCH_PROGRAMS; do [ -x "$BUILD/bench/$p" ] && printf '%s ' "$p"; done)
 python_built && programs="$programs$PY_PROGRAMS"
 # The Python version goes with the run: the real GIL's figures depend on it.
@@ -334,7 +340,8 @@ pyver=""
 python_built && pyver=$("$PYTHON" -c 'import platform; print(platform.python_version())')
 jq --arg models "$models" --arg absent "$absent" --arg programs "$programs" --arg python "$pyver" \
 	'.models = ($models | split(" ") | map(select(. != ""))) |
-	 .not_built = ($absent | split(" ") | map(select(. != "") | split("=") | {(.[0]): .[1]}) | add // {}) |
+	 .not_built = ($absent | split(" ") | map(select(. != "") | split("=") |
+		{(.[0]): {tool: .[1], installed: (.[2] == "true")}}) | add // {}) |
 	 .programs = ($programs | split(" ") | map(select(. != ""))) |
 	 .python = (if $python == "" then null else $python end)' \
 	"$run/machine.json" >"$run/machine.json.new" && mv "$run/machine.json.new" "$run/machine.json"

@@ -7,6 +7,8 @@
 #                           reads a column with f("name") and a comma list
 #                           with has("suites", "io")
 #   model_get NAME COLUMN   one cell of NAME's row (empty when no such row)
+#   tool_installed TOOL     whether a model's tool (models.tsv's tool column)
+#                           is on this machine
 #   models_check_built BUILD
 #                           refuse (status 2, one line) a program in BUILD/
 #                           that looks like a model and has no row: every
@@ -30,6 +32,13 @@ models_where() {
 
 model_get() {
 	models_awk "f(\"name\") == \"$1\" { print f(\"$2\"); exit }"
+}
+
+tool_installed() {
+	case $1 in
+	libuv) pkg-config --exists libuv 2>/dev/null || [ -e /usr/include/uv.h ] ;;
+	*) command -v "$1" >/dev/null 2>&1 ;;
+	esac
 }
 
 models_check_built() {

@@ -96,9 +96,10 @@ def models_of(run, name, side="suite"):
 
 def why_absent(run, model, suite):
     """Why MODEL has no rows in SUITE.csv."""
-    not_built = run.machine.get("not_built") or {}
-    if model in not_built:
-        return say("why.not_installed", tool=not_built[model])
+    absent = (run.machine.get("not_built") or {}).get(model)
+    if isinstance(absent, dict):
+        return say("why.not_installed" if not absent.get("installed") else "why.not_built",
+                   tool=absent.get("tool"), model=models.get(model, "binary"))
     if suite not in models.get(model, "suites") + ("sleepers",):
         return say("why.not_listed", suite=suite)
     built = run.machine.get("models")
@@ -399,45 +400,48 @@ def charts_section(run, link_base):
 
 # --- the headline: a million sleepers, 10,000 requests, the cpu list ------------
 
-def sleeper_rows(run, ms=1000):
-    """[(label, model, tasks, wall_s, max_rss_kb)] of every 1 s sleep case:
+def sleeper_rows(run):
+    """[(label, model, tasks, ms, wall_s, max_rss_kb)] of every sleep case:
     coro_scale's (the suite's coroutines, per stack mode) and sleepers.csv's."""
-    out = [("coro (%s stacks)" % r["stack_mode"], "coro", r["tasks"], r["wall_s"], r["max_rss_kb"])
-           for r in run.select("coro_scale", ms=ms)]
-    out += [(r["model"], r["model"], r["tasks"], r["wall_s"], r["max_rss_kb"])
-            for r in run.select("sleepers", ms=ms)]
+    out = [("coro (%s stacks)" % r["stack_mode"], "coro", r["tasks"], r["ms"], r["wall_s"], r["max_rss_kb"])
+           for r in run.rows("coro_scale") or []]
+    out += [(r["model"], r["model"], r["tasks"], r["ms"], r["wall_s"], r["max_rss_kb"])
+            for r in run.rows("sleepers") or []]
     return out
 
 
 def headline_sleepers(run):
+    """The largest case (1,000,000 sleeps of 1 s in quick and full) that
+    the suite or a reference model ran, every model that ran it, a verdict."""
     rows = sleeper_rows(run)
     if not rows:
         return [say("headline.no_sleepers"), ""]
-    n = max(r[2] for r in rows)
-    at_n = sorted((r for r in rows if r[2] == n), key=lambda r: r[3])
-    out = [say("headline.sleepers", n=n_fmt(n), ms=n_fmt(1000)), ""]
-    out += table("table.sleepers", [(label, n_fmt(t), fmt_s(w), gb(kb)) for label, _, t, w, kb in at_n])
+    n, ms = max((r[2], r[3]) for r in rows)
+    at_n = sorted(([r[0], r[1], r[4], r[5]] for r in rows if (r[2], r[3]) == (n, ms)), key=lambda r: r[2])
+    out = [say("headline.sleepers", n=n_fmt(n), ms=n_fmt(ms)), ""]
+    out += table("table.sleepers", [(label, n_fmt(n), fmt_s(w), gb(kb)) for label, _, w, kb in at_n])
     suite = [r for r in at_n if models.is_suite(r[1])]
     refs = [r for r in at_n if not models.is_suite(r[1])]
     if suite and refs:
         s, r = suite[0], refs[0]
-        if s[3] <= r[3]:
-            out += [say("headline.leads", n=n_fmt(n), best=s[0], t=fmt_s(s[3]), ref=r[0], x=r[3] / s[3]), ""]
+        if s[2] <= r[2]:
+            out += [say("headline.leads", n=n_fmt(n), best=s[0], t=fmt_s(s[2]), ref=r[0], x=r[2] / s[2]), ""]
         else:
-            out += [say("headline.trails", n=n_fmt(n), ref=r[0], t_ref=fmt_s(r[3]), t=fmt_s(s[3]),
-                        x=s[3] / r[3]), ""]
+            out += [say("headline.trails", n=n_fmt(n), ref=r[0], t_ref=fmt_s(r[2]), t=fmt_s(s[2]),
+                        x=s[2] / r[2]), ""]
     have = {r[1] for r in rows}
     absent = [say("absent", model=m, why=why_absent(run, m, "sleepers"))
               for m in models.names(side="reference", fanout="loop") if m not in have]
     if absent:
         out += [" ".join(absent), ""]
     others = {}
-    for label, _, t, w, kb in rows:
-        if t != n and (label not in others or t > others[label][0]):
-            others[label] = (t, w, kb)
+    for label, _, t, t_ms, w, kb in rows:
+        if (t, t_ms) != (n, ms) and (label not in others or (t, t_ms) > others[label][:2]):
+            others[label] = (t, t_ms, w, kb)
     if others:
         out += [say("headline.sleepers_other", parts="; ".join(
-            "%s %s: %s, %s" % (label, n_fmt(t), fmt_s(w), gb(kb)) for label, (t, w, kb) in others.items())), ""]
+            say("headline.sleepers_case", model=label, n=n_fmt(t), ms=n_fmt(t_ms), t=fmt_s(w), rss=gb(kb))
+            for label, (t, t_ms, w, kb) in others.items())), ""]
     return out
 
 

@@ -95,7 +95,9 @@ smoke_only() {
 	# A model of the table that was not built is named with its tool.
 	for m in $(models_where 1); do
 		built "$m" && continue
-		[ "$(jq -r ".not_built.$m" "$SMOKE_DIR/$run/machine.json")" = "$(model_get "$m" tool)" ]
+		[ "$(jq -r ".not_built.$m.tool" "$SMOKE_DIR/$run/machine.json")" = "$(model_get "$m" tool)" ]
+		[ "$(jq -r ".not_built.$m.installed" "$SMOKE_DIR/$run/machine.json")" = \
+			"$(tool_installed "$(model_get "$m" tool)" && echo true || echo false)" ]
 	done
 	grep -q "^\[1/[0-9]*\] io fan-out: seq, N = 1 \.\. " "$BATS_FILE_TMPDIR/smoke.log"
 	grep -q "$SMOKE_DIR/$run/io.csv" "$BATS_FILE_TMPDIR/smoke.log"
@@ -641,7 +643,11 @@ row_of() {
 	for f in io cpu net sleepers; do
 		grep -v '^go,' "$FIXTURES/run/$f.csv" >"$BATS_TEST_TMPDIR/run/$f.csv"
 	done
-	jq '.not_built = {"go": "go"}' "$FIXTURES/run/machine.json" >"$BATS_TEST_TMPDIR/run/machine.json"
+	jq '.not_built = {"go": {"tool": "go", "installed": false}}' "$FIXTURES/run/machine.json" >"$BATS_TEST_TMPDIR/run/machine.json"
 	python3 scripts/results.py --out "$BATS_TEST_TMPDIR/R.md" "$BATS_TEST_TMPDIR/run"
 	grep -qF "Not measured: go: go not installed." "$BATS_TEST_TMPDIR/R.md"
+	# Installed, yet not built: said so, not blamed on the tool.
+	jq '.not_built = {"go": {"tool": "go", "installed": true}}' "$FIXTURES/run/machine.json" >"$BATS_TEST_TMPDIR/run/machine.json"
+	python3 scripts/results.py --out "$BATS_TEST_TMPDIR/R.md" "$BATS_TEST_TMPDIR/run"
+	grep -qF "Not measured: go: build/go was not built." "$BATS_TEST_TMPDIR/R.md"
 }
