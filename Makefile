@@ -42,6 +42,10 @@ SAN    ?=
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -pthread -Ilib -Icoro -MMD -MP
 LDLIBS += -pthread
+# coro/loop_uring.c needs liburing (Debian: liburing-dev) for the compiler in
+# use; where its header is missing the uring backend builds as one that
+# reports itself unavailable, and nothing links -luring.
+LDLIBS += $(shell echo '\#include <liburing.h>' | $(CC) -E -x c - >/dev/null 2>&1 && echo -luring)
 
 ifeq ($(SAN),asan)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

@@ -74,7 +74,7 @@ static int pool_start(void)
 	pthread_mutex_init(&o->mu, NULL);
 	pthread_cond_init(&o->cv, NULL);
 	o->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (o->efd < 0 || (err = co_backend_set(co_loop.backend, o->efd, 0, CO_READABLE)) != 0) {
+	if (o->efd < 0 || (err = co_loop.backend->watch(o->efd)) != 0) {
 		err = o->efd < 0 ? -errno : err;
 		fprintf(stderr, "co_to_thread: eventfd: %s\n", strerror(-err));
 		goto err;

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "coro.h"
+#include "backends.h"
 
 #define BIG (4 << 20)   /* far past a socket buffer: the writer must park */
 
@@ -24,7 +25,7 @@ static void run_both(co_fn body)
 {
 	const enum co_stack_mode modes[] = { CO_STACK_GUARDED, CO_STACK_COPY };
 	for (size_t m = 0; m < 2; m++) {
-		struct co_config cfg = { .stack = modes[m] };
+		struct co_config cfg = { .stack = modes[m], .backend = backend };
 		intptr_t v = 0;
 		assert_int_equal(co_run(body, NULL, &v, &cfg), 0);
 		assert_int_equal(v, 1);
@@ -168,5 +169,5 @@ int main(void)
 		cmocka_unit_test(test_cancel_reaches_a_task_blocked_on_a_descriptor),
 		cmocka_unit_test(test_accept_connect_over_loopback),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return run_on_each_backend("test_coro_io", tests);
 }

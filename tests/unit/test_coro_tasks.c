@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "coro.h"
+#include "backends.h"
 
 /*
  * qemu-user 7.2 (Debian 12) hangs in any new thread or forked child on the
@@ -39,7 +40,7 @@ static void run_both(co_fn body)
 {
 	const enum co_stack_mode modes[] = { CO_STACK_GUARDED, CO_STACK_COPY };
 	for (size_t m = 0; m < 2; m++) {
-		struct co_config cfg = { .stack = modes[m] };
+		struct co_config cfg = { .stack = modes[m], .backend = backend };
 		intptr_t v = 0;
 		assert_int_equal(co_run(body, NULL, &v, &cfg), 0);
 		assert_int_equal(v, 1);     /* the body reached its end */
@@ -479,5 +480,5 @@ int main(void)
 		cmocka_unit_test(test_misuse_is_reported),
 		cmocka_unit_test(test_calls_from_another_thread_are_refused),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return run_on_each_backend("test_coro_tasks", tests);
 }

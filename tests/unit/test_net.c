@@ -21,6 +21,7 @@
 
 #include "cli.h"
 #include "coro.h"
+#include "backends.h"
 #include "net.h"
 #include "netserver.h"
 
@@ -244,7 +245,7 @@ static void test_coroutine_client(void **state)
 	skip_under_qemu();
 	assert_int_equal(cli_parse(4, argv, "test", NULL, &c), CLI_RUN);
 	assert_int_equal(netserver_open(&c, &s), 0);
-	assert_int_equal(co_run(co_ask_all, &c.wl.server, NULL, NULL), -EPROTO);
+	assert_int_equal(co_run(co_ask_all, &c.wl.server, NULL, &(struct co_config){ .backend = backend }), -EPROTO);
 	netserver_close(&s);
 }
 
@@ -283,5 +284,5 @@ int main(void)
 	/* Failures are reported on stderr by design; keep test output readable. */
 	if (freopen("/dev/null", "w", stderr) == NULL)
 		return 1;
-	return cmocka_run_group_tests_name("net", tests, NULL, NULL);
+	return run_on_each_backend("test_net", tests);
 }
