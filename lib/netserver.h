@@ -26,6 +26,7 @@
 #include <sys/types.h>
 
 #include "cli.h"
+#include "coro.h"
 
 struct netserver {
 	pid_t pid;      /* the private server, or 0 */
@@ -40,11 +41,13 @@ int netserver_listen(struct sockaddr_in *addr);
 
 /*
  * Serve net requests on listening socket lfd, each answered after ms
- * milliseconds, until a fatal error (returned as -errno, printed). Accept
+ * milliseconds, on a loop with that backend, until a fatal error (returned
+ * as -errno, printed), or, when requests > 0, until that many connections
+ * have been served (then 0; co_stats holds the loop's counts). Accept
  * failing for lack of descriptors is not fatal: the server waits for
  * connections in progress to close and accepts again.
  */
-int netserver_serve(int lfd, long ms);
+int netserver_serve(int lfd, long ms, enum co_backend_kind backend, long requests);
 
 /*
  * Prepare a model's run of the net workload (nothing for cpu and io): raise

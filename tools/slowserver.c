@@ -1,12 +1,14 @@
 /*
  * slowserver - the net workload's server on its own (protocol in lib/net.h).
  *
- *   build/slowserver [--port P] [--ms D] [--host A]
+ *   build/slowserver [--port P] [--ms D] [--host A] [--backend epoll|uring]
  *
  * Listens on A:P (default 127.0.0.1, port 7000; port 0 picks a free one),
  * prints "slowserver: listening on A:P ms D" once it accepts connections,
  * and answers each request D ms after reading it (default 100), every
- * connection on a coroutine of one loop. Runs until killed.
+ * connection on a coroutine of one loop (on epoll, or on io_uring with
+ * --backend uring; where io_uring cannot run, one line says why, exit 3).
+ * Runs until killed.
  * Point a model at it with `build/<model> net --connect A:P --ms D`.
  *
  * Exit status: 2 bad usage, 3 cannot listen or a fatal loop error.
@@ -32,15 +34,17 @@ static int bad(const char *option, const char *value, const char *accepted)
 
 static void usage(void)
 {
-	printf("usage: slowserver [--port P] [--ms D] [--host A]\n\n"
+	printf("usage: slowserver [--port P] [--ms D] [--host A] [--backend B]\n\n"
 	       "  --port P   TCP port, 0..65535 (default 7000; 0: any free port)\n"
 	       "  --ms D     delay before each answer in ms, 0..%ld (default 100)\n"
-	       "  --host A   IPv4 address to listen on (default 127.0.0.1)\n",
+	       "  --host A   IPv4 address to listen on (default 127.0.0.1)\n"
+	       "  --backend B  the loop's backend: epoll or uring (default epoll)\n",
 	       CLI_MAX_MS);
 }
 
-/* Parse argv into *addr and *ms; 0 to run, 1 after --help, 2 after a complaint. */
-static int parse(int argc, char **argv, struct sockaddr_in *addr, long long *ms)
+/* Parse argv into *addr, *ms, *backend; 0 to run, 1 after --help, 2 after a complaint. */
+static int parse(int argc, char **argv, struct sockaddr_in *addr, long long *ms,
+		 enum co_backend_kind *backend)
 {
 	long long port = 7000;
 
@@ -60,6 +64,13 @@ static int parse(int argc, char **argv, struct sockaddr_in *addr, long long *ms)
 		} else if (strcmp(opt, "--ms") == 0) {
 			if (cli_number(val, 0, CLI_MAX_MS, ms) != 0)
 				return bad("ms", val, "0..600000");
+		} else if (strcmp(opt, "--backend") == 0) {
+			if (val && strcmp(val, "epoll") == 0)
+				*backend = CO_BACKEND_EPOLL;
+			else if (val && strcmp(val, "uring") == 0)
+				*backend = CO_BACKEND_URING;
+			else
+				return bad("backend", val, "epoll|uring");
 		} else if (strcmp(opt, "--host") == 0) {
 			if (val == NULL || inet_pton(AF_INET, val, &addr->sin_addr) != 1)
 				return bad("host", val, "an IPv4 address");
@@ -78,10 +89,13 @@ int main(int argc, char **argv)
 	char text[NET_LINE_MAX];
 	long long ms = 100;
 	long lim;
-	int lfd, st = parse(argc, argv, &addr, &ms);
+	enum co_backend_kind backend = CO_BACKEND_EPOLL;
+	int lfd, st = parse(argc, argv, &addr, &ms, &backend);
 
 	if (st != 0)
 		return st == 1 ? 0 : st;
+	if (co_backend_usable(backend, "slowserver") != 0)
+		return 3;
 	lim = net_raise_nofile();
 	if (lim < 0)
 		fprintf(stderr, "slowserver: raising RLIMIT_NOFILE: %s (going on)\n",
@@ -91,5 +105,5 @@ int main(int argc, char **argv)
 		return 3;
 	printf("slowserver: listening on %s ms %lld\n", net_addr_str(&addr, text), ms);
 	fflush(stdout);
-	return netserver_serve(lfd, (long)ms) == 0 ? 0 : 3;
+	return netserver_serve(lfd, (long)ms, backend, 0) == 0 ? 0 : 3;
 }
