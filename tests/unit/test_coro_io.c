@@ -1,8 +1,9 @@
 /*
  * Unit tests for the descriptor calls (coro/io.c): read and write over a
  * socketpair bigger than the socket buffers (so both sides park), a task
- * blocked in co_read is reached by cancel, co_wait_fd times out, and
- * accept/connect over loopback TCP.
+ * blocked in co_read is reached by cancel, co_wait_fd times out,
+ * accept/connect over loopback TCP, and a cancelled read takes no data.
+ * Every test runs on each backend (backends.h).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -115,6 +116,52 @@ static void test_cancel_reaches_a_task_blocked_on_a_descriptor(void **state)
 	run_both(cancel_fd_body);
 }
 
+/* Yield once, then read a byte: a cancel can come between the two. */
+static int yielding_reader(void *arg, intptr_t *value)
+{
+	char c;
+	assert_int_equal(co_yield(), 0);
+	*value = co_read((int)(intptr_t)arg, &c, 1);
+	return (int)*value;
+}
+
+/*
+ * A cancelled read takes nothing: whether the cancel came before the read
+ * was made (the reader was runnable, between its yield and its read) or
+ * while it waited, the byte written afterwards is still there for the next
+ * reader.
+ */
+static int cancelled_read_takes_nothing(void *arg, intptr_t *value)
+{
+	int sv[2];
+	co_tid r;
+	char c = 0;
+	(void)arg;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	for (int late = 0; late < 2; late++) {
+		assert_int_equal(co_spawn(&r, yielding_reader, (void *)(intptr_t)sv[0]), 0);
+		assert_int_equal(co_yield(), 0);     /* the reader runs to its yield */
+		if (late)
+			assert_int_equal(co_sleep(co_now() + 2 * CO_MS), 0);
+		assert_int_equal(co_cancel(r), 0);
+		assert_int_equal(co_join(r, NULL), -ECANCELED);
+		assert_int_equal(write(sv[1], "xy" + late, 1), 1);
+		assert_int_equal(co_wait_fd(sv[0], CO_READABLE, co_now() + CO_S), 0);
+		assert_int_equal(co_read(sv[0], &c, 1), 1);
+		assert_int_equal(c, "xy"[late]);
+	}
+	close(sv[0]);
+	close(sv[1]);
+	*value = 1;
+	return 0;
+}
+
+static void test_a_cancelled_read_takes_nothing(void **state)
+{
+	(void)state;
+	run_both(cancelled_read_takes_nothing);
+}
+
 static int echo_once(void *arg, intptr_t *value)
 {
 	int lfd = (int)(intptr_t)arg, c;
@@ -168,6 +215,7 @@ int main(void)
 		cmocka_unit_test(test_read_write_over_a_socketpair),
 		cmocka_unit_test(test_cancel_reaches_a_task_blocked_on_a_descriptor),
 		cmocka_unit_test(test_accept_connect_over_loopback),
+		cmocka_unit_test(test_a_cancelled_read_takes_nothing),
 	};
 	return run_on_each_backend("test_coro_io", tests);
 }
