@@ -42,10 +42,16 @@ SAN    ?=
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -pthread -Ilib -Icoro -MMD -MP
 LDLIBS += -pthread
-# coro/loop_uring.c needs liburing (Debian: liburing-dev) for the compiler in
-# use; where its header is missing the uring backend builds as one that
-# reports itself unavailable, and nothing links -luring.
-LDLIBS += $(shell echo '\#include <liburing.h>' | $(CC) -E -x c - >/dev/null 2>&1 && echo -luring)
+# coro/loop_uring.c needs liburing (Debian: liburing-dev) for the target in
+# use: when a program using it links (the header alone is not enough: a cross
+# compiler finds the host's), CO_HAVE_URING is defined and -luring linked;
+# otherwise the uring backend builds as one that reports itself unavailable.
+URING  := $(shell printf '\043include <liburing.h>\nint main(void) { struct io_uring r; return io_uring_queue_init(1, &r, 0); }\n' | \
+	    $(CC) -x c - -luring -o /dev/null 2>/dev/null && echo yes)
+ifeq ($(URING),yes)
+CFLAGS += -DCO_HAVE_URING
+LDLIBS += -luring
+endif
 
 ifeq ($(SAN),asan)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

@@ -38,7 +38,7 @@
 
 #include "coro_impl.h"
 
-#if __has_include(<liburing.h>)
+#ifdef CO_HAVE_URING           /* the Makefile found liburing for this target */
 #include <liburing.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -399,7 +399,7 @@ const struct co_backend co_uring_backend = {
 	.release = uring_release,
 };
 
-#else /* no <liburing.h> at build time */
+#else /* built without liburing */
 
 static int uring_missing(char *why, size_t len)
 {
