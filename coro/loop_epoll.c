@@ -173,6 +173,8 @@ static ssize_t epoll_call(const struct co_call *c)
 
 	if (c->kind == CO_CALL_POLL)
 		return wait_ready(c->fd, c->events, c->deadline);
+	if (c->kind == CO_CALL_CLOSE && c->fd >= 0 && c->fd < E.nfds)
+		E.fds[c->fd] = (struct fd_waiters){ 0 };   /* closing takes it out of epoll */
 	while ((r = co_call_now(c)) < 0) {
 		if (r == -EINTR && c->kind != CO_CALL_CONNECT && c->kind != CO_CALL_CLOSE)
 			continue;

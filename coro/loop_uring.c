@@ -33,6 +33,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -176,17 +177,18 @@ static void prepare(struct uop *op)
 {
 	const struct co_call *c = &op->call;
 	void *buf = op->bounce ? op->bounce : c->buf;
+	unsigned len = c->len > INT_MAX ? INT_MAX : (unsigned)c->len;   /* one call, at most */
 	struct io_uring_sqe *sqe = get_sqe();
 
 	switch (c->kind) {
 	case CO_CALL_READ:
-		io_uring_prep_read(sqe, c->fd, buf, (unsigned)c->len, (uint64_t)-1);
+		io_uring_prep_read(sqe, c->fd, buf, len, (uint64_t)-1);
 		break;
 	case CO_CALL_WRITE:
 		if (op->as_write)
-			io_uring_prep_write(sqe, c->fd, buf, (unsigned)c->len, (uint64_t)-1);
+			io_uring_prep_write(sqe, c->fd, buf, len, (uint64_t)-1);
 		else
-			io_uring_prep_send(sqe, c->fd, buf, c->len, MSG_NOSIGNAL);
+			io_uring_prep_send(sqe, c->fd, buf, len, MSG_NOSIGNAL);
 		break;
 	case CO_CALL_ACCEPT:
 		io_uring_prep_accept(sqe, c->fd, (struct sockaddr *)&op->addr, &op->addr_len,
