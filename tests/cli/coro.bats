@@ -95,6 +95,16 @@ load common
 	[ "$(json_field backend)" = epoll ]
 }
 
+@test "slowserver --backend uring serves clients on either backend" {
+	start_slowserver 50 --backend uring
+	for backend in epoll uring; do
+		run "$BUILD/coro" net --tasks 500 --ms 50 --connect "$server" --backend "$backend" --json
+		[ "$status" -eq 0 ]
+		[ "$(json_field completed)" = 500 ]
+		[ "$(json_field ok)" = true ]
+	done
+}
+
 @test "coro and slowserver: a bad --backend exits 2 with one line" {
 	bad_usage "$BUILD/coro" "--backend: invalid value 'kqueue' (accepted: epoll|uring)" io --backend kqueue
 	bad_usage "$BUILD/slowserver" "--backend: invalid value 'kqueue' (accepted: epoll|uring)" --backend kqueue
@@ -139,14 +149,7 @@ within() {
 @test "the loop's system call counts by kind match strace -c -f" {
 	[ "$FLAVOUR" = default ] || skip "sanitizers make system calls of their own"
 	command -v strace >/dev/null || skip "strace is not installed"
-	log=$BATS_TEST_TMPDIR/slowserver.out
-	"$BUILD/slowserver" --port 0 --ms 50 >"$log" 2>&1 &
-	server_pid=$!
-	for _ in $(seq 100); do
-		server=$(sed -n 's/^slowserver: listening on \([0-9.:]*\) .*/\1/p' "$log")
-		[ -n "$server" ] && break
-		sleep 0.05
-	done
+	start_slowserver 50
 	for backend in epoll uring; do
 		st=$BATS_TEST_TMPDIR/strace.$backend
 		run strace -f -c -o "$st" "$BUILD/coro" net --tasks 60 --ms 50 --connect "$server" \
