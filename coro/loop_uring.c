@@ -51,8 +51,7 @@
 #define VALGRIND_MAKE_MEM_DEFINED(p, n) ((void)(p), (void)(n))
 #endif
 
-#define RING_ENTRIES 4096
-#define MAX_WATCHES 8
+#define RING_ENTRIES 4096       /* a full ring is submitted early, not lost */
 #define WATCH_TAG 1u            /* odd user_data: a watched descriptor, fd << 1 | 1 */
 
 /* One call in flight, owned by its parked task. */
@@ -73,8 +72,6 @@ struct uop {
 static _Thread_local struct {
 	struct io_uring ring;
 	uint64_t batch;             /* submissions so far: a call of this batch is not in */
-	int watched[MAX_WATCHES];
-	int nwatched;
 } U;
 
 static const char *disabled_reason(void)
@@ -118,7 +115,6 @@ static int uring_open(char *why, size_t len)
 		err = -ENOSYS;
 	}
 	U.batch = 0;
-	U.nwatched = 0;
 	return err;
 }
 
@@ -163,11 +159,9 @@ static void arm_watch(int fd)
 	io_uring_sqe_set_data64(sqe, (uint64_t)fd << 1 | WATCH_TAG);
 }
 
+/* A one-shot poll, armed again each time it fires (complete()). */
 static int uring_watch(int fd)
 {
-	if (U.nwatched == MAX_WATCHES)
-		return -ENOSPC;
-	U.watched[U.nwatched++] = fd;
 	arm_watch(fd);
 	return 0;
 }
