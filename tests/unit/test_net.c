@@ -192,6 +192,32 @@ static void test_private_server(void **state)
 	assert_int_equal(net_probe(&c.wl.server), -ECONNREFUSED);
 }
 
+/* The server on this pass's backend, told to stop after 3 requests, does. */
+static void test_server_serves_a_count_then_returns(void **state)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int lfd, st;
+	pid_t pid;
+	(void)state;
+	skip_under_qemu();
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = netserver_listen(&a);
+	assert_true(lfd >= 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		alarm(10);          /* a server that does not stop fails, not hangs */
+		_exit(netserver_serve(lfd, 20, backend, 3) == 0 ? 0 : 1);
+	}
+	close(lfd);
+	for (long i = 0; i < 3; i++)
+		assert_int_equal(net_request(&a, i, 20), 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(net_request(&a, 3, 20), -ECONNREFUSED);
+}
+
 struct co_ask {
 	const struct sockaddr_in *to;
 	long i, ms;
@@ -278,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_protocol_text),
 		cmocka_unit_test(test_loopback_round_trip),
 		cmocka_unit_test(test_private_server),
+		cmocka_unit_test(test_server_serves_a_count_then_returns),
 		cmocka_unit_test(test_coroutine_client),
 		cmocka_unit_test(test_open_with_connect),
 	};
