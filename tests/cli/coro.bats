@@ -172,6 +172,22 @@ within() {
 	[ "$(strace_calls "$BATS_TEST_TMPDIR/strace.uring" connect)" -le 1 ]
 }
 
+@test "net_backends smoke: its CSV header, a row per role, backend and N" {
+	[ "$FLAVOUR" = default ] || skip "benchmark: default build only"
+	run --separate-stderr "$BUILD/bench/net_backends" --scale smoke
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "role,backend,tasks,ms,wall_s,syscalls_per_request,epoll_wait,epoll_ctl,io_uring_enter,read,write,accept,connect,close,other" ]
+	[ "${#lines[@]}" -eq 9 ]
+	[[ "${lines[1]}" == client,epoll,100,100,* ]]
+	[[ "${lines[4]}" == server,uring,100,100,* ]]
+	[[ "${lines[8]}" == server,uring,1000,100,* ]]
+	# epoll's rows count no io_uring_enter, io_uring's no epoll_wait
+	[ "$(echo "${lines[1]}" | cut -d, -f9)" = 0.000 ]
+	[ "$(echo "${lines[2]}" | cut -d, -f7)" = 0.000 ]
+	run "$BUILD/bench/net_backends" --scale huge
+	[ "$status" -eq 2 ]
+}
+
 teardown() {
 	if [ -n "${server_pid:-}" ]; then
 		kill "$server_pid" 2>/dev/null || true
