@@ -55,9 +55,13 @@ struct co_task {
 	int wake;                   /* what the suspension point returns */
 	int64_t deadline;           /* CO_FOREVER: no timer */
 	long heap_index;            /* in the timer heap, or -1 */
-	int fd;                     /* CO_PARK_FD on epoll: the descriptor */
-	int fd_events;
-	void *op;                   /* CO_PARK_FD on uring: the call in flight */
+	union {                     /* CO_PARK_FD: what the backend waits on */
+		struct {
+			int fd;     /* epoll: the descriptor */
+			int fd_events;
+		};
+		void *op;           /* uring: the call in flight */
+	};
 	uint64_t wait_epoch;        /* CO_PARK_TASKS: which wait is current */
 	struct co_task *next;       /* run queue link */
 
