@@ -353,10 +353,11 @@ static void complete(struct io_uring_cqe *cqe, int *fds, int max, int *found)
 
 	if (data == 0)
 		return;                     /* a cancellation or a no-op */
-	if (data & WATCH_TAG) {
-		if (*found < max)
+	if (data & WATCH_TAG) {         /* a poll fails only on a descriptor gone: let it go */
+		if (cqe->res > 0 && *found < max)
 			fds[(*found)++] = (int)(data >> 1);
-		arm_watch((int)(data >> 1));
+		if (cqe->res > 0)
+			arm_watch((int)(data >> 1));
 		return;
 	}
 	if (cqe->res == -ENOTSOCK && op->call.kind == CO_CALL_WRITE && !op->as_write &&
