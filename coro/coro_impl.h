@@ -106,7 +106,9 @@ struct co_call {
  *           result (>= 0) or a negative errno
  *   release t, parked in call, is woken early (cancelled, timed out): true
  *           if it may run now, false if the kernel still holds its call (the
- *           backend will co_ready it again once the call is over)
+ *           backend will co_ready it again once the call is over); always
+ *           true for a call made in this turn, not yet handed to the kernel
+ *           (a cancel pending at co_park)
  */
 struct co_backend {
 	int (*open)(char *why, size_t len);

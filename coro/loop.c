@@ -175,8 +175,8 @@ void co_ready(struct co_task *t, int wake)
 
 /*
  * Suspend the running task until co_ready (or the deadline: 0 for a sleep,
- * -ETIMEDOUT otherwise). A pending cancel is delivered instead: at once, or
- * once the backend has let go of the call the task just made.
+ * -ETIMEDOUT otherwise). A pending cancel is delivered instead, at once (a
+ * backend undoes a call not yet handed to the kernel at once).
  * The caller has registered whatever will wake it.
  */
 int co_park(enum co_park why, int64_t deadline)
@@ -187,12 +187,11 @@ int co_park(enum co_park why, int64_t deadline)
 	t->deadline = deadline;
 	if (t->cancel_pending) {
 		t->cancel_pending = false;
-		t->wake = -ECANCELED;
-		if (unpark(t))
-			return -ECANCELED;
-	} else if (deadline != CO_FOREVER) {
-		co_timer_add(t);
+		unpark(t);
+		return -ECANCELED;
 	}
+	if (deadline != CO_FOREVER)
+		co_timer_add(t);
 	co_switch_out(t, false);
 	return t->wake;
 }
