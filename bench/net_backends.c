@@ -107,7 +107,7 @@ static int run_client(long tasks, enum co_backend_kind backend)
 
 static int run_server(long tasks, enum co_backend_kind backend)
 {
-	return netserver_serve(lfd, DELAY_MS, backend, tasks);
+	return netserver_serve(lfd, DELAY_MS, NETSERVER_IDLE_MS, backend, tasks);
 }
 
 static pid_t start(int *rfd, int (*fn)(long, enum co_backend_kind), long tasks,

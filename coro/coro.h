@@ -266,6 +266,7 @@ int co_nonblock(int fd);
 /* Read up to n bytes: the count (0 at end of file) or a negative errno. */
 ssize_t co_read(int fd, void *buf, size_t n);
 
+
 /* Write all n bytes (retrying partial writes): n or a negative errno. */
 ssize_t co_write(int fd, const void *buf, size_t n);
 
@@ -274,6 +275,14 @@ int co_accept(int fd, struct sockaddr *addr, socklen_t *len);
 
 /* Connect non-blocking fd, waiting for the handshake: 0 or a negative errno. */
 int co_connect(int fd, const struct sockaddr *addr, socklen_t len);
+
+/*
+ * The same, giving up at deadline (an absolute co_now() time): -ETIMEDOUT.
+ * A write given up may have written part of buf.
+ */
+ssize_t co_read_by(int fd, void *buf, size_t n, int64_t deadline);
+ssize_t co_write_by(int fd, const void *buf, size_t n, int64_t deadline);
+int co_connect_by(int fd, const struct sockaddr *addr, socklen_t len, int64_t deadline);
 
 /* Close fd (no task may be waiting on it): 0 or a negative errno. */
 int co_close(int fd);

@@ -89,7 +89,7 @@ struct co_call {
 	socklen_t *addr_len;        /* accept: in and out */
 	socklen_t conn_len;         /* connect */
 	int events;                 /* poll: CO_READABLE or CO_WRITABLE */
-	int64_t deadline;           /* poll: -ETIMEDOUT after it */
+	int64_t deadline;           /* -ETIMEDOUT after it; CO_FOREVER: none */
 };
 
 /*

@@ -95,20 +95,32 @@ int co_wait_fd(int fd, int events, int64_t deadline)
 	return (int)call("co_wait_fd", &c);
 }
 
-ssize_t co_read(int fd, void *buf, size_t n)
+ssize_t co_read_by(int fd, void *buf, size_t n, int64_t deadline)
 {
-	struct co_call c = { .kind = CO_CALL_READ, .fd = fd, .buf = buf, .len = n };
+	struct co_call c = { .kind = CO_CALL_READ, .fd = fd, .buf = buf, .len = n,
+			     .deadline = deadline };
 
 	return call("co_read", &c);
 }
 
+ssize_t co_read(int fd, void *buf, size_t n)
+{
+	return co_read_by(fd, buf, n, CO_FOREVER);
+}
+
 ssize_t co_write(int fd, const void *buf, size_t n)
+{
+	return co_write_by(fd, buf, n, CO_FOREVER);
+}
+
+ssize_t co_write_by(int fd, const void *buf, size_t n, int64_t deadline)
 {
 	size_t done = 0;
 
 	while (done < n) {
 		struct co_call c = { .kind = CO_CALL_WRITE, .fd = fd,
-				     .buf = (char *)buf + done, .len = n - done };
+				     .buf = (char *)buf + done, .len = n - done,
+				     .deadline = deadline };
 		ssize_t r = call("co_write", &c);
 		if (r < 0)
 			return r;
@@ -119,22 +131,29 @@ ssize_t co_write(int fd, const void *buf, size_t n)
 
 int co_accept(int fd, struct sockaddr *addr, socklen_t *len)
 {
-	struct co_call c = { .kind = CO_CALL_ACCEPT, .fd = fd, .addr = addr, .addr_len = len };
+	struct co_call c = { .kind = CO_CALL_ACCEPT, .fd = fd, .addr = addr, .addr_len = len,
+			     .deadline = CO_FOREVER };
 
 	return (int)call("co_accept", &c);
 }
 
 int co_connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
+	return co_connect_by(fd, addr, len, CO_FOREVER);
+}
+
+int co_connect_by(int fd, const struct sockaddr *addr, socklen_t len, int64_t deadline)
+{
 	struct co_call c = { .kind = CO_CALL_CONNECT, .fd = fd,
-			     .addr = (struct sockaddr *)addr, .conn_len = len };
+			     .addr = (struct sockaddr *)addr, .conn_len = len,
+			     .deadline = deadline };
 
 	return (int)call("co_connect", &c);
 }
 
 int co_close(int fd)
 {
-	struct co_call c = { .kind = CO_CALL_CLOSE, .fd = fd };
+	struct co_call c = { .kind = CO_CALL_CLOSE, .fd = fd, .deadline = CO_FOREVER };
 
 	return (int)call("co_close", &c);
 }

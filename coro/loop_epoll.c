@@ -180,7 +180,7 @@ static ssize_t epoll_call(const struct co_call *c)
 			continue;
 		if ((events = would_block(c, r)) == 0)
 			return r;
-		if ((err = wait_ready(c->fd, events, CO_FOREVER)) != 0)
+		if ((err = wait_ready(c->fd, events, c->deadline)) != 0)
 			return err;
 		if (c->kind == CO_CALL_CONNECT)
 			return co_connect_result(c->fd);

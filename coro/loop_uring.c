@@ -248,7 +248,6 @@ static void unstage(struct uop *op)
 static ssize_t submit_and_park(const struct co_call *c)
 {
 	struct uop *op = co_alloc(sizeof *op);
-	int64_t deadline = c->kind == CO_CALL_POLL ? c->deadline : CO_FOREVER;
 	ssize_t r;
 
 	if (op == NULL)
@@ -258,7 +257,7 @@ static ssize_t submit_and_park(const struct co_call *c)
 		prepare(op);
 		op->task->op = op;
 		co_loop.fd_waits++;
-		r = co_park(CO_PARK_FD, deadline);
+		r = co_park(CO_PARK_FD, c->deadline);
 		if (!op->released) {
 			unstage(op);
 		} else if (op->call.kind == CO_CALL_ACCEPT && op->res >= 0) {
@@ -273,7 +272,7 @@ static ssize_t submit_and_park(const struct co_call *c)
 
 static ssize_t uring_call(const struct co_call *c)
 {
-	struct co_call ready = { .kind = CO_CALL_POLL, .fd = c->fd, .deadline = CO_FOREVER };
+	struct co_call ready = { .kind = CO_CALL_POLL, .fd = c->fd, .deadline = c->deadline };
 	ssize_t r, err;
 
 	for (;;) {

@@ -1,8 +1,9 @@
 /*
  * net_co.c - the net workload's client on the coroutine loop (see net.h):
  * net_exchange again, with each blocking call replaced by the loop's call
- * that parks the task on EAGAIN, so thousands of requests wait at once in
- * one thread.
+ * (co_connect_by, co_write_by, co_read_by), which parks the task until the
+ * call is done or the request's deadline passes, so thousands of requests
+ * wait at once in one thread, on either of the loop's backends.
  */
 #include "net.h"
 
@@ -10,7 +11,7 @@
 
 #include "coro.h"
 
-/* Report a failure (a cancellation is no failure) and pass err on. */
+/* Record a failure (a cancellation is no failure) and pass err on. */
 static int fail(const char *call, long i, const struct sockaddr_in *to, int err)
 {
 	if (err != -ECANCELED)
@@ -22,21 +23,26 @@ int net_co_exchange(int fd, const struct sockaddr_in *to, long i, long ms)
 {
 	char req[NET_LINE_MAX], got[NET_LINE_MAX];
 	size_t len = net_request_text(req, i), n = 0;
+	int64_t deadline = net_deadline(ms);
 	ssize_t r;
 	int err;
 
-	if ((err = co_nonblock(fd)) != 0 ||
-	    (err = co_connect(fd, (const struct sockaddr *)to, sizeof *to)) != 0)
+	if (net_given_up())
+		return fail("connect", i, to, -ETIMEDOUT);
+	if ((err = co_connect_by(fd, (const struct sockaddr *)to, sizeof *to, deadline)) != 0)
 		return fail("connect", i, to, err);
-	if ((r = co_write(fd, req, len)) < 0)
+	if ((r = co_write_by(fd, req, len, deadline)) < 0)
 		return fail("send", i, to, (int)r);
 	/* Read to end of file; an answer filling the buffer is too long. */
-	while ((r = co_read(fd, got + n, sizeof got - n)) > 0)
-		if ((n += (size_t)r) == sizeof got)
+	while (n < sizeof got) {
+		if ((r = co_read_by(fd, got + n, sizeof got - n, deadline)) == 0)
 			break;
-	if (r < 0)
-		return fail("read", i, to, (int)r);
-	if (r > 0 || !net_answer_ok(got, n, i, ms))
+		if (r < 0)
+			return fail("read", i, to, (int)r);
+		n += (size_t)r;
+	}
+	if (n == sizeof got || !net_answer_ok(got, n, i, ms))
 		return fail("answer (does the server's --ms match?)", i, to, -EPROTO);
+	net_completed();
 	return 0;
 }
