@@ -162,6 +162,31 @@ static void test_a_cancelled_read_takes_nothing(void **state)
 	run_both(cancelled_read_takes_nothing);
 }
 
+/* A read given up at its deadline is -ETIMEDOUT and takes nothing either. */
+static int read_by_body(void *arg, intptr_t *value)
+{
+	int sv[2];
+	char c = 0;
+	(void)arg;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	int64_t t0 = co_now();
+	assert_int_equal(co_read_by(sv[0], &c, 1, t0 + 5 * CO_MS), -ETIMEDOUT);
+	assert_true(co_now() >= t0 + 5 * CO_MS);
+	assert_int_equal(write(sv[1], "z", 1), 1);
+	assert_int_equal(co_read_by(sv[0], &c, 1, co_now() + CO_S), 1);
+	assert_int_equal(c, 'z');
+	close(sv[0]);
+	close(sv[1]);
+	*value = 1;
+	return 0;
+}
+
+static void test_read_by_gives_up_at_its_deadline(void **state)
+{
+	(void)state;
+	run_both(read_by_body);
+}
+
 static int echo_once(void *arg, intptr_t *value)
 {
 	int lfd = (int)(intptr_t)arg, c;
@@ -216,6 +241,7 @@ int main(void)
 		cmocka_unit_test(test_cancel_reaches_a_task_blocked_on_a_descriptor),
 		cmocka_unit_test(test_accept_connect_over_loopback),
 		cmocka_unit_test(test_a_cancelled_read_takes_nothing),
+		cmocka_unit_test(test_read_by_gives_up_at_its_deadline),
 	};
 	return run_on_each_backend("test_coro_io", tests);
 }
