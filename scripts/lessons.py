@@ -65,7 +65,7 @@ MIN_RUN_S = 0.05
 BENCH_SH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench.sh")
 # The columns that hold words; every other column holds a number.
 TEXT_COLUMNS = {"model", "workload", "mechanism", "placement", "variant", "stopped_by", "detail",
-                "stack_mode", "lock", "mode", "metric"}
+                "stack_mode", "lock", "mode", "metric", "role", "backend"}
 # The columns a row may leave empty: the tidy CSVs' ms (cpu) and n (io, net),
 # lat_switch's switches per round trip (counted for the kernel rows only).
 MAY_BE_EMPTY = {"ms", "n", "vol_switches_per_round_trip", "detail"}
@@ -356,6 +356,31 @@ def few_waits(run):
     return (CONFIRMED if ratio <= 1.1 else NOT_CONFIRMED), evidence
 
 
+def backend_pairs(run, tasks=None):
+    """[(role, N, epoll row, io_uring row)] from net_backends.csv, client then
+    server, at N = TASKS, or at the largest N where both backends were measured."""
+    out = []
+    for role in ("client", "server"):
+        by = {}
+        for r in run.select("net_backends", role=role):
+            by.setdefault(r["tasks"], {})[r["backend"]] = r
+        both = [n for n, b in by.items() if "epoll" in b and "uring" in b and tasks in (None, n)]
+        if both:
+            n = max(both)
+            out.append((role, n, by[n]["epoll"], by[n]["uring"]))
+    return out
+
+
+def fewer_syscalls(run):
+    pairs = backend_pairs(run)
+    if len(pairs) < 2:
+        return NOT_MEASURED, "net_backends.csv lacks epoll and io_uring rows for the client and the server"
+    evidence = "; ".join("%s at N = %s: epoll %.3g, io_uring %.3g system calls per request" % (
+        role, fmt_n(n), e["syscalls_per_request"], u["syscalls_per_request"]) for role, n, e, u in pairs)
+    ok = all(u["syscalls_per_request"] <= 0.5 * e["syscalls_per_request"] for _, _, e, u in pairs)
+    return (CONFIRMED if ok else NOT_CONFIRMED), evidence
+
+
 # (id, the claim, the rule in words, the check)
 LESSONS = [
     ("sum_vs_longest",
@@ -391,6 +416,11 @@ LESSONS = [
      "For a few short I/O waits, threads do as well as the event loop.",
      "At the largest N <= 100 both measured, threads take <= 1.1x the coroutine model's time (io.csv).",
      few_waits),
+    ("fewer_syscalls",
+     "Completion-based I/O needs fewer system calls than readiness-based I/O.",
+     "At the largest N measured, the io_uring loop makes at most half the system calls per request "
+     "of the epoll loop, for the client and for the server alike (net_backends.csv).",
+     fewer_syscalls),
 ]
 
 
