@@ -36,6 +36,12 @@
 # program for bench/cost_create to posix_spawn (built without sanitizers).
 # When python3 is present, every models/python/py_X.py gets a two-line sh
 # wrapper $(BUILD)/py_X, so the Python reference models run like the C ones.
+# The other reference models are built only where their toolchain is found
+# (`make` succeeds without them; the harness reports them not measured):
+# $(BUILD)/go from models/go/ with the go command (standard library only,
+# offline, caches in build/), $(BUILD)/node a wrapper running models/node/
+# with node, and $(BUILD)/uv from models/uv.c where libuv links (-luv for it
+# alone).
 
 BUILD  ?= build
 SAN    ?=
@@ -71,10 +77,21 @@ DEMOS     := $(patsubst demos/%.c,$(BUILD)/demos/%,$(wildcard demos/*.c))
 # The interpreter itself, not a shim in front of it (a pyenv shim costs 0.3 s of CPU).
 PYTHON    ?= $(shell python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
 PYMODELS  := $(if $(PYTHON),$(patsubst models/python/%.py,$(BUILD)/%,$(wildcard models/python/py_*.py)))
+# Reference models: each needs its tool, and Go must target this ARCH.
+GO        ?= $(shell command -v go 2>/dev/null)
+NODE      ?= $(shell command -v node 2>/dev/null)
+GOARCH_x86_64  := amd64
+GOARCH_aarch64 := arm64
+GO_OK     := $(if $(GO),$(filter $(GOARCH_$(ARCH)),$(shell $(GO) env GOARCH 2>/dev/null)))
+UV_OK     := $(shell printf '\043include <uv.h>\nint main(void) { return (int)uv_version(); }\n' | \
+		$(CC) -x c - -luv -o /dev/null 2>/dev/null && echo yes)
+MODELS    := $(filter-out $(if $(UV_OK),,$(BUILD)/uv),$(MODELS))
+REFMODELS := $(if $(GO_OK),$(BUILD)/go) $(if $(NODE),$(BUILD)/node)
 
 .PHONY: all test check bench plots results flags demo clean
 .SECONDARY:
-all: $(MODELS) $(TOOLS) $(BENCHES) $(BENCH_AUX) $(UNITTESTS) $(HELPERS) $(DEMOS) $(PYMODELS)
+all: $(MODELS) $(TOOLS) $(BENCHES) $(BENCH_AUX) $(UNITTESTS) $(HELPERS) $(DEMOS) $(PYMODELS) \
+	$(REFMODELS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -113,6 +130,21 @@ $(BUILD)/demos/%: $(BUILD)/obj/demos/%.o $(BUILD)/libcm.a
 $(BUILD)/py_%: models/python/py_%.py models/python/common.py
 	@mkdir -p $(@D)
 	printf '#!/bin/sh\nexec %s %s "$$@"\n' '$(PYTHON)' '$(CURDIR)/$<' >$@
+	chmod +x $@
+
+$(BUILD)/uv: LDLIBS += -luv
+
+# One Go build cache for every flavour (the binary does not change with CC or SAN).
+GOENV_VARS := GOCACHE='$(CURDIR)/build/gocache' GOPATH='$(CURDIR)/build/gopath' GOENV=off \
+	GOFLAGS=-mod=mod GOPROXY=off GO111MODULE=on GOTOOLCHAIN=local CGO_ENABLED=0
+$(BUILD)/go: $(wildcard models/go/*.go) models/go/go.mod
+	@mkdir -p $(@D)
+	cd models/go && $(GOENV_VARS) '$(GO)' build -trimpath -o '$(abspath $@)' .
+
+$(BUILD)/node: $(wildcard models/node/*.js)
+	@mkdir -p $(@D)
+	printf '#!/bin/sh\nCM_SLOWSERVER=%s exec %s %s "$$@"\n' '$(abspath $(BUILD))/slowserver' \
+		'$(NODE)' '$(CURDIR)/models/node/node.js' >$@
 	chmod +x $@
 
 $(BUILD)/tests/helpers/%: $(BUILD)/obj/tests/helpers/%.o
