@@ -1,0 +1,113 @@
+'use strict';
+// node - Node.js: one thread running a libuv event loop; a task is a
+// promise, and waiting is a callback the loop calls later.
+//
+//   io:  Promise.all over T setTimeout promises: T timers on one loop, so
+//        T waits of d take about d.
+//   net: Promise.all over T requests on net sockets (net.js), each one a
+//        connection the loop watches with epoll.
+//   cpu: each task's loop runs to its end before the next task starts,
+//        since nothing in it awaits: on the loop, tasks run one after
+//        another (no speedup over seq, and the loop is frozen meanwhile).
+//   --workers W: io and net, W async workers on the loop take task indices
+//        from a shared counter; cpu, W worker_threads (each a V8 isolate
+//        with its own loop, on its own thread) take them from a counter in
+//        shared memory (cpu_worker.js), so cpu tasks run in parallel.
+//
+// A worker_thread that cannot start is reported with how far the pool got
+// ("started k of W workers"), the started ones finish, exit status 3.
+const path = require('node:path');
+const { Worker } = require('node:worker_threads');
+const { parse } = require('./cli');
+const { request, openServer } = require('./net');
+const { Run, say } = require('./report');
+const { cpuTask } = require('./workload');
+
+// Run task(i) for every i, all at once or on `workers` async workers.
+async function fanOut(cli, workers, task) {
+  if (!workers) {
+    const all = new Array(cli.tasks);
+    for (let i = 0; i < cli.tasks; i++) all[i] = task(i);
+    return Promise.all(all);
+  }
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < cli.tasks; i = next++) await task(i);
+  };
+  return Promise.all(Array.from({ length: workers }, worker));
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// cpu on W worker_threads; resolves once every started worker has exited.
+function cpuPool(cli, run, workers) {
+  const counter = new SharedArrayBuffer(4);
+  const file = path.join(__dirname, 'cpu_worker.js');
+  const exits = [];
+  for (let k = 0; k < workers; k++) {
+    let w;
+    try {
+      w = new Worker(file, { workerData: { cli, counter } });
+    } catch (err) {
+      run.short('workers', k, workers, err);
+      Atomics.store(new Int32Array(counter), 0, cli.tasks);   // take no more tasks
+      break;
+    }
+    w.on('message', ({ value }) => run.taskDone(value));
+    exits.push(new Promise((resolve) => {
+      w.on('error', (err) => {
+        say(`${cli.model}: worker ${k}: ${err.message}`);
+        run.failed = true;
+      });
+      w.on('exit', resolve);
+    }));
+  }
+  return Promise.all(exits);
+}
+
+// net: the first request without an answer in time is reported, with how
+// many had completed; one out of a resource makes the run's shortfall.
+function netTask(cli, run) {
+  let late = false, exhausted = 0, firstErr = null;
+  const task = async (i) => {
+    const { outcome, error } = await request(cli, i);
+    if (outcome === 'ok') return run.taskDone(1n);
+    run.failed = true;
+    if (outcome === 'late' && !late) {
+      late = true;
+      say(`${cli.model}: request ${i}: no answer within ${cli.timeoutMs / 1000} s ` +
+        `(${run.done} of ${cli.tasks} completed)`);
+    } else if (outcome === 'exhausted') {
+      exhausted++;
+      firstErr = firstErr || error;
+    }
+  };
+  task.shortfall = () => {
+    if (exhausted) run.short('tasks', cli.tasks - exhausted, cli.tasks, firstErr);
+  };
+  return task;
+}
+
+async function main() {
+  const cli = parse('node');
+  const server = await openServer(cli);
+  if (typeof server === 'number') return server;
+  const workers = Math.min(cli.workers, cli.tasks);
+  const run = new Run(cli, workers);
+  if (cli.kind === 'cpu' && workers) {
+    await cpuPool(cli, run, workers);
+  } else if (cli.kind === 'net') {
+    const task = netTask(cli, run);
+    await fanOut(cli, workers, task);
+    task.shortfall();
+  } else if (cli.kind === 'io') {
+    await fanOut(cli, workers, (i) => sleep(cli.ms).then(() => run.taskDone(1n)));
+  } else {
+    await fanOut(cli, workers, async (i) => run.taskDone(cpuTask(cli, i)));
+  }
+  const status = run.finish();
+  if (server) await server.close();
+  return status;
+}
+
+main().then((status) => { process.exitCode = status; });
