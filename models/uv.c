@@ -9,9 +9,11 @@
  *        about d, and a waiting task costs one timer in the loop's heap.
  *   net: one uv_tcp per task: connect, write the request, read to end of
  *        file, each step a callback; plus one uv_timer per request, its
- *        deadline (--timeout-ms, default 10*d + 5000 ms). If a socket
- *        cannot be had, no more requests start: "started k of T tasks:
- *        Too many open files", exit 3, as threads.c does.
+ *        deadline (--timeout-ms, default 10*d + 5000 ms). Failures are
+ *        recorded and counted as lib/net.c does (net_report), and the run's
+ *        one line is printed at the end. After a first expiry no more
+ *        requests start. If a socket cannot be had, none start either:
+ *        "started k of T tasks: Too many open files", exit 3, as coro.c.
  *   cpu: uv_queue_work: each task's sum runs on libuv's thread pool and
  *        its total comes back to the loop in a callback. The pool has 4
  *        threads unless UV_THREADPOOL_SIZE says otherwise (libuv reads it
@@ -42,7 +44,6 @@ static struct cli cli;
 static struct run run;
 static long next_task;     /* io and net: the next task index to start */
 static bool stop_starting; /* net: out of sockets, start no more */
-static long long timeout_ms;
 
 /* ---- io: a timer per task ---- */
 
@@ -150,34 +151,34 @@ static void net_closed(uv_handle_t *h)
 		return;
 	if (r->outcome == ANSWERED)
 		run_task_done(&run, r->i, 1);
-	else
-		run.failed = true;
-	if (r->chain && !stop_starting && next_task < cli.wl.tasks)
+	if (r->chain && !stop_starting && !net_given_up() && next_task < cli.wl.tasks)
 		net_start(r, next_task++);
 }
 
-/* End request r (once): print why if it is the first failure, close it. */
+/*
+ * End request r (once): record a failure (err a libuv error, -errno), and
+ * close its handles. A request that ran out of sockets is the shortfall's.
+ */
 static void net_end(struct request *r, enum outcome how, const char *call, int err)
 {
-	static bool said_late;
-
 	if (r->outcome != PENDING)
 		return;
 	r->outcome = how;
-	if (how == LATE && !said_late) {
-		said_late = true;
-		fprintf(stderr, "%s: request %ld: no answer within %g s (%ld of %ld completed)\n",
-			cli.model, r->i, (double)timeout_ms / 1000, run.done, cli.wl.tasks);
-	} else if (how == FAILED) {
+	if (how == ANSWERED)
+		net_completed();
+	else if (how == LATE)
+		net_report(call, r->i, &cli.wl.server, ETIMEDOUT);
+	else if (how == FAILED)
 		net_report(call, r->i, &cli.wl.server, -err);
-	}
 	uv_close((uv_handle_t *)&r->tcp, net_closed);
 	uv_close((uv_handle_t *)&r->deadline, net_closed);
 }
 
 static void net_late(uv_timer_t *t)
 {
-	net_end(t->data, LATE, NULL, 0);
+	struct request *r = t->data;
+
+	net_end(r, LATE, r->got_len ? "read" : "connect", 0);
 }
 
 static void net_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
@@ -219,7 +220,7 @@ static void net_connected(uv_connect_t *c, int status)
 	if (status == UV_ECANCELED)
 		return;
 	if (status < 0) {
-		net_end(r, net_exhausted(-status) ? EXHAUSTED : FAILED, "connect", status);
+		net_end(r, FAILED, "connect", status);
 		return;
 	}
 	uv_write(&r->write, (uv_stream_t *)&r->tcp, &buf, 1, net_written);
@@ -236,7 +237,7 @@ static void net_start(struct request *r, long i)
 	r->tcp.data = r->deadline.data = r->connect.data = r->write.data = r;
 	uv_tcp_init(&loop, &r->tcp);
 	uv_timer_init(&loop, &r->deadline);
-	uv_timer_start(&r->deadline, net_late, (uint64_t)timeout_ms, 0);
+	uv_timer_start(&r->deadline, net_late, (uint64_t)cli.timeout_ms, 0);
 	err = uv_tcp_connect(&r->connect, &r->tcp, (const struct sockaddr *)&cli.wl.server,
 			     net_connected);
 	if (err == 0)
@@ -278,22 +279,15 @@ static void reserve_loop_fds(void)
 
 int main(int argc, char **argv)
 {
-	const struct cli_extra extras[] = {
-		{ "timeout-ms", "net: each request's deadline in ms, 1..6005000 (default 10*D + 5000)",
-		  1, 10 * CLI_MAX_MS + 5000, NULL, &timeout_ms },
-		{ NULL, NULL, 0, 0, NULL, NULL },
-	};
 	struct netserver server;
 	void *slots;
 	int status;
 
-	switch (cli_parse(argc, argv, "uv", extras, &cli)) {
+	switch (cli_parse(argc, argv, "uv", NULL, &cli)) {
 	case CLI_DONE: return 0;
 	case CLI_BAD: return 2;
 	case CLI_RUN: break;
 	}
-	if (timeout_ms == 0)
-		timeout_ms = 10LL * cli.wl.ms + 5000;
 	long tasks = cli.wl.tasks;
 	long chains = cli.workers < tasks ? cli.workers : tasks;
 	size_t size = cli.wl.kind == WL_IO ? sizeof(uv_timer_t)

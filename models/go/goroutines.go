@@ -15,7 +15,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"runtime"
 	"sync"
@@ -49,41 +48,6 @@ func fanOut(c *cli, workers int64, task func(i int64) (u128, bool)) ([]u128, []b
 	return value, done
 }
 
-// netTask makes task i's request and sorts its failure: no answer in time
-// (printed once, with how many had completed), out of a resource (counted
-// for the shortfall), or a failed call (printed once by request).
-type netTask struct {
-	c         *cli
-	completed atomic.Int64
-	late      sync.Once
-	failed    atomic.Bool
-	mu        sync.Mutex
-	exhausted int64 // requests that ran out of a resource
-	firstErr  error // the first of them
-}
-
-func (t *netTask) run(i int64) (u128, bool) {
-	err := request(t.c, i)
-	switch {
-	case err == nil:
-		t.completed.Add(1)
-		return u128{0, 1}, true
-	case err == errNoAnswer:
-		t.late.Do(func() {
-			fmt.Fprintf(os.Stderr, "%s: request %d: no answer within %g s (%d of %d completed)\n",
-				t.c.model, i, float64(t.c.timeoutMs)/1000, t.completed.Load(), t.c.tasks)
-		})
-	case exhausted(err):
-		t.mu.Lock()
-		if t.exhausted++; t.firstErr == nil {
-			t.firstErr = err
-		}
-		t.mu.Unlock()
-	}
-	t.failed.Store(true)
-	return u128{}, false
-}
-
 func main() {
 	c := parseCommandLine("go")
 	srv, status := openServer(&c)
@@ -97,19 +61,15 @@ func main() {
 	r := beginRun(&c, workers)
 	r.extra("gomaxprocs", runtime.GOMAXPROCS(0))
 	task := func(i int64) (u128, bool) { return runTask(&c, i), true }
-	nt := &netTask{c: &c}
 	if c.kind == "net" {
-		task = nt.run
+		r.net = &record{}
+		task = func(i int64) (u128, bool) { return u128{0, 1}, request(&c, r.net, i) }
 	}
 	value, done := fanOut(&c, workers, task)
 	for i := range value {
 		if done[i] {
 			r.taskDone(value[i])
 		}
-	}
-	r.failed = nt.failed.Load()
-	if nt.exhausted > 0 {
-		r.short("tasks", c.tasks-nt.exhausted, c.tasks, nt.firstErr)
 	}
 	status = r.finish()
 	srv.close()

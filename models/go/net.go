@@ -9,11 +9,14 @@ package main
 // A request reads to end of file and accepts only exactly the answer it
 // expects. Each has a deadline (--timeout-ms, default 10*d + 5000 ms) that
 // covers connect, send and read alike: a server that never accepts, never
-// answers or never closes costs a run at most that long. Without --connect
+// answers or never closes costs a run at most that long, and requests that
+// start after a first expiry give up at once. Failures are not printed where
+// they happen: the record keeps the first and counts them all, and the run
+// prints one line at the end, as lib/net.c does. Without --connect
 // the model starts a private build/slowserver on a free port (the binary
 // beside this one): it dies with this process (PR_SET_PDEATHSIG, which Go
 // sets, and checks, between fork and exec) and is killed and reaped at the
-// end. The first failed call is printed once, as lib/net.c does.
+// end.
 
 import (
 	"bufio"
@@ -26,14 +29,12 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
 
 const lineMax = 48
-
-// errNoAnswer: the request's deadline passed.
-var errNoAnswer = errors.New("no answer in time")
 
 // errText is err as C's strerror words it ("Connection refused").
 func errText(err error) string {
@@ -56,21 +57,60 @@ func exhausted(err error) bool {
 	return false
 }
 
-var reportOnce sync.Once
-
-// netReport prints the first failed call of the process; the rest are silent.
-func netReport(c *cli, call string, task int64, err error) {
-	reportOnce.Do(func() {
-		who := ""
-		if task >= 0 {
-			who = fmt.Sprintf("task %d: ", task)
-		}
-		fmt.Fprintf(os.Stderr, "%s: net: %s%s %s: %s\n", c.model, who, call, c.addr, errText(err))
-	})
+// record is the run's requests: the first failure, how many failed and
+// completed, and whether one ran out of time.
+type record struct {
+	mu        sync.Mutex
+	first     *failure
+	failed    int64
+	completed atomic.Int64
+	givenUp   atomic.Bool
 }
 
-// request makes task i's request; nil, errNoAnswer, or the failing call's error.
-func request(c *cli, i int64) error {
+type failure struct {
+	call string
+	task int64
+	err  error
+}
+
+func (r *record) fail(call string, task int64, err error) {
+	if errors.Is(err, syscall.ETIMEDOUT) {
+		r.givenUp.Store(true)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.failed++
+	if r.first == nil {
+		r.first = &failure{call, task, err}
+	}
+}
+
+// finish prints the first failure, if any, with the count, and returns the
+// exit status: 0 none failed, 3 out of a resource, else 1.
+func (r *record) finish(c *cli) int {
+	f := r.first
+	switch {
+	case f == nil:
+		return 0
+	case errors.Is(f.err, syscall.ETIMEDOUT):
+		fmt.Fprintf(os.Stderr, "%s: request %d: no answer within %g s (%d of %d completed)\n",
+			c.model, f.task, float64(c.timeoutMs)/1000, r.completed.Load(), c.tasks)
+		return 1
+	}
+	fmt.Fprintf(os.Stderr, "%s: net: task %d: %s %s: %s (%d of %d requests failed)\n",
+		c.model, f.task, f.call, c.addr, errText(f.err), r.failed, c.tasks)
+	if exhausted(f.err) {
+		return 3
+	}
+	return 1
+}
+
+// request makes task i's request; true if it was answered right.
+func request(c *cli, rec *record, i int64) bool {
+	if rec.givenUp.Load() {
+		rec.fail("connect", i, syscall.ETIMEDOUT)
+		return false
+	}
 	deadline := time.Now().Add(time.Duration(c.timeoutMs) * time.Millisecond)
 	call := "connect"
 	conn, err := net.DialTimeout("tcp4", c.addr, time.Until(deadline))
@@ -85,14 +125,19 @@ func request(c *cli, i int64) error {
 	}
 	switch {
 	case err == nil:
-		return nil
+		rec.completed.Add(1)
+		return true
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return errNoAnswer
+		err = syscall.ETIMEDOUT
 	case errors.Is(err, syscall.EPROTO):
 		call = "answer (does the server's --ms match?)"
 	}
-	netReport(c, call, i, err)
-	return err
+	var sc *os.SyscallError
+	if errors.As(err, &sc) && sc.Syscall == "socket" {
+		call = "socket" // Dial's own first step: no descriptor to connect with
+	}
+	rec.fail(call, i, err)
+	return false
 }
 
 // checkAnswer reads conn to end of file: is it exactly task i's answer?
@@ -118,8 +163,11 @@ func openServer(c *cli) (*server, int) {
 	}
 	if c.connect != "" {
 		conn, err := net.DialTimeout("tcp4", c.addr, time.Duration(c.timeoutMs)*time.Millisecond)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			err = syscall.ETIMEDOUT
+		}
 		if err != nil {
-			netReport(c, "connect", -1, err)
+			fmt.Fprintf(os.Stderr, "%s: net: connect %s: %s\n", c.model, c.addr, errText(err))
 			if exhausted(err) {
 				return nil, 3
 			}

@@ -4,7 +4,9 @@ package main
 // (lib/run.c): the same JSON keys in the same order, the same summary line.
 //
 // Exit status: 0 verified, 1 the run failed (a wrong total, a task that did
-// not complete), 3 out of a resource (reported with how far it got).
+// not complete, a report not written), 3 a request ran out of a resource
+// (descriptors, memory, local ports). A goroutine that cannot get memory
+// stops the whole program: the Go runtime does not report it to the caller.
 
 import (
 	"fmt"
@@ -21,8 +23,7 @@ type run struct {
 	start     time.Time
 	total     u128
 	done      int64
-	failed    bool   // a request failed, or got no answer in time
-	shortfall string // set when the model ran out of a resource
+	net       *record // net: the requests' failures
 	fdsStart  int
 	extras    []string // `"key":value` pairs
 }
@@ -49,12 +50,6 @@ func beginRun(c *cli, workers int64) *run {
 func (r *run) taskDone(v u128) {
 	r.total = r.total.add(v)
 	r.done++
-}
-
-// short records that starting tasks stopped at started of wanted because of err.
-func (r *run) short(what string, started, wanted int64, err error) {
-	r.shortfall = fmt.Sprintf("%s: started %d of %d %s: %s", r.cli.model, started, wanted,
-		what, errText(err))
 }
 
 func (r *run) extra(key string, value interface{}) {
@@ -94,13 +89,19 @@ func (r *run) finish() int {
 	c := r.cli
 	want := expectedTotal(c)
 	got := r.total.big()
-	ok := r.done == c.tasks && !r.failed && got.Cmp(want) == 0 && r.shortfall == ""
-	if r.shortfall != "" {
-		fmt.Fprintln(os.Stderr, r.shortfall)
-	} else if !ok {
+	ok := r.done == c.tasks && got.Cmp(want) == 0
+	status := 0
+	// One line on stderr says why a run failed: the first failed request
+	// (with the count), or the totals.
+	if r.net != nil {
+		status = r.net.finish(c)
+	}
+	if !ok && status == 0 {
 		fmt.Fprintf(os.Stderr, "%s: result %s from %d of %d tasks, expected %s\n",
 			c.model, got, r.done, c.tasks, want)
+		status = 1
 	}
+	ok = ok && status == 0
 	var out string
 	if c.json {
 		out = r.json(wall, got.String(), ok) + "\n"
@@ -109,15 +110,11 @@ func (r *run) finish() int {
 	}
 	if _, err := os.Stdout.WriteString(out); err != nil {
 		fmt.Fprintf(os.Stderr, "%s: writing the report: %s\n", c.model, errText(err))
-		return 1
+		if status == 0 {
+			status = 1
+		}
 	}
-	switch {
-	case r.shortfall != "":
-		return 3
-	case ok:
-		return 0
-	}
-	return 1
+	return status
 }
 
 func summary(r *run, wall float64, got *big.Int, ok bool) string {

@@ -2,7 +2,7 @@
 // cli.js - the suite's command line (lib/cli.c), message for message:
 //
 //   node <cpu|io|net> [--tasks T] [--n N] [--ms D] [--workers W]
-//        [--connect HOST:PORT] [--json] [--timeout-ms T]
+//        [--connect HOST:PORT] [--timeout-ms T] [--json]
 //
 // Numbers are ASCII digits only (no sign, no space); anything else, or a
 // value out of range, gets one line on stderr naming the option, the value
@@ -14,7 +14,7 @@ const MAX_TASKS = 10000000;
 const MAX_N = 2 ** 32;
 const MAX_MS = 600000;
 const MAX_WORKERS = 1000000;
-const MAX_TIMEOUT_MS = 10 * MAX_MS + 5000; // the default deadline always fits
+const MAX_TIMEOUT_MS = 86400000; // a day
 const ADDR_RANGE = 'HOST:PORT, HOST an IPv4 address or localhost, PORT 1..65535';
 const WORKLOADS = ['cpu', 'io', 'net'];
 
@@ -23,7 +23,7 @@ class UsageError extends Error {}
 function usage(model) {
   const lines = [
     `usage: ${model} <workload> [--tasks T] [--n N] [--ms D] [--workers W]` +
-      ' [--connect HOST:PORT] [--json] [--timeout-ms X]',
+      ' [--connect HOST:PORT] [--timeout-ms T] [--json]',
     '',
     '  cpu          task i sums k*k for 0 <= k < N + i, exactly',
     '  io           task i waits D ms',
@@ -35,11 +35,14 @@ function usage(model) {
     '  --connect HOST:PORT',
     '               net: use the slowserver there (its --ms must equal D);',
     '               default: start a private one on 127.0.0.1',
+    '  --timeout-ms T',
+    '               net: give up a request with no answer after T ms,',
+    `               1..${MAX_TIMEOUT_MS} (default 10 * D + 5000)`,
     '  --json       print one JSON object instead of a summary',
-    '  --timeout-ms  net: each request\'s deadline in ms, ' +
-      `1..${MAX_TIMEOUT_MS} (default 10*D + 5000)`,
     '',
-    'Exit status: 0 verified, 1 the run failed, 2 bad usage, 3 out of a resource.',
+    'Exit status: 0 verified; 1 the run failed (a wrong result, a request that',
+    'failed, was refused or got no answer in time, a report not written);',
+    '2 bad usage; 3 out of a resource (threads, processes, descriptors, memory).',
   ];
   writeAll(1, lines.join('\n') + '\n');
 }
@@ -103,6 +106,9 @@ function parseArgs(model, args) {
   if (kind === null) bad(`workload: missing (accepted: ${names})`);
   if (connect !== null && kind !== 'net') {
     bad(`--connect: '${connect}' is for the net workload only (accepted: net)`);
+  }
+  if (v['timeout-ms'] && kind !== 'net') {
+    bad(`--timeout-ms: '${v['timeout-ms']}' is for the net workload only (accepted: net)`);
   }
   return {
     model, kind, json, connect, addr,

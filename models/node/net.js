@@ -9,7 +9,10 @@
 // expects. Each has a deadline (--timeout-ms, default 10*d + 5000 ms), one
 // timer from the start of the connect to the end of the answer: a server
 // that never accepts, never answers or never closes costs a run at most
-// that long. Without --connect the model starts a private build/slowserver
+// that long, and requests that start after a first expiry give up at once.
+// Failures are not printed where they happen: the Record keeps the first
+// and counts them all, and the run prints one line at the end, as
+// lib/net.c does. Without --connect the model starts a private build/slowserver
 // on a free port (CM_SLOWSERVER, set by the build/node wrapper) and kills
 // and reaps it at the end. Node cannot ask for a parent-death signal, so
 // the server is started through setpriv --pdeathsig KILL; should this
@@ -22,49 +25,75 @@ const { say, errText } = require('./report');
 const LINE_MAX = 48;
 const EXHAUSTED = ['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM', 'EADDRNOTAVAIL'];
 
-let reported = false;
+// The run's requests: the first failure, how many failed and completed,
+// and whether one ran out of time.
+class Record {
+  constructor(cli) {
+    this.cli = cli;
+    this.first = null;
+    this.failed = 0;
+    this.completed = 0;
+    this.givenUp = false;
+  }
 
-// Print the first failed call of the process; the rest are silent.
-function report(cli, call, task, err) {
-  if (reported) return;
-  reported = true;
-  const who = task >= 0 ? `task ${task}: ` : '';
-  say(`${cli.model}: net: ${who}${call} ${cli.addr.host}:${cli.addr.port}: ${errText(err)}`);
+  fail(call, task, err) {
+    this.failed++;
+    if (err.code === 'ETIMEDOUT') this.givenUp = true;
+    if (this.first === null) this.first = { call, task, err };
+  }
+
+  // Print the first failure, if any, with the count; the exit status:
+  // 0 none failed, 3 out of a resource, else 1.
+  finish() {
+    const c = this.cli, f = this.first;
+    if (f === null) return 0;
+    if (f.err.code === 'ETIMEDOUT') {
+      say(`${c.model}: request ${f.task}: no answer within ${c.timeoutMs / 1000} s ` +
+        `(${this.completed} of ${c.tasks} completed)`);
+      return 1;
+    }
+    say(`${c.model}: net: task ${f.task}: ${f.call} ${c.addr.host}:${c.addr.port}: ` +
+      `${errText(f.err)} (${this.failed} of ${c.tasks} requests failed)`);
+    return EXHAUSTED.includes(f.err.code) ? 3 : 1;
+  }
 }
 
-// Task i's request. Resolves to 'ok', 'late' (no answer by the deadline),
-// 'exhausted' (with err: out of a resource) or 'failed' (reported).
-function request(cli, i) {
+const TIMED_OUT = { code: 'ETIMEDOUT' };
+const WRONG = { code: 'EPROTO' };
+
+// Task i's request, recorded in rec: resolves to true if answered right.
+function request(cli, rec, i) {
+  if (rec.givenUp) {
+    rec.fail('connect', i, TIMED_OUT);
+    return Promise.resolve(false);
+  }
   return new Promise((resolve) => {
     const sock = net.createConnection({ host: cli.addr.host, port: cli.addr.port });
-    let got = Buffer.alloc(0), call = 'connect', outcome = null, error = null;
-    const end = (what, err) => {
-      if (outcome === null) {
-        outcome = what;
-        error = err;
-      }
+    let got = Buffer.alloc(0), call = 'connect', error = null;
+    const end = (err) => {
+      if (error === null) error = err;
       sock.destroy();
     };
-    const timer = setTimeout(() => end('late'), cli.timeoutMs);
+    const timer = setTimeout(() => end(TIMED_OUT), cli.timeoutMs);
     sock.on('connect', () => {
       call = 'send';
       sock.write(`task ${i}\n`, () => { call = 'read'; });
     });
     sock.on('data', (chunk) => {
       got = Buffer.concat([got, chunk]);
-      if (got.length >= LINE_MAX) end('wrong');
+      if (got.length >= LINE_MAX) end(WRONG);
     });
-    sock.on('end', () => end(got.toString('latin1') === `done ${i} ${cli.ms}\n` ? 'ok' : 'wrong'));
-    sock.on('error', (err) => end(EXHAUSTED.includes(err.code) ? 'exhausted' : 'failed', err));
+    sock.on('end', () => end(got.toString('latin1') === `done ${i} ${cli.ms}\n` ? false : WRONG));
+    sock.on('error', (err) => end(err));
     sock.on('close', () => {
       clearTimeout(timer);
-      if (outcome === 'wrong') {
-        report(cli, "answer (does the server's --ms match?)", i, { code: 'EPROTO' });
-        outcome = 'failed';
-      } else if (outcome === 'failed') {
-        report(cli, call, i, error);
+      if (error === false) {
+        rec.completed++;
+        return resolve(true);
       }
-      resolve({ outcome: outcome || 'failed', error });
+      rec.fail(error === WRONG ? "answer (does the server's --ms match?)" : call, i,
+        error || { code: 'ECONNRESET' });
+      resolve(false);
     });
   });
 }
@@ -79,7 +108,7 @@ function probe(cli) {
     sock.on('connect', () => sock.destroy());
     sock.on('error', (err) => {
       error = err;
-      report(cli, 'connect', -1, err);
+      say(`${cli.model}: net: connect ${cli.addr.host}:${cli.addr.port}: ${errText(err)}`);
     });
     sock.on('close', () => {
       clearTimeout(timer);
@@ -144,4 +173,4 @@ async function openServer(cli) {
   return server || 3;
 }
 
-module.exports = { request, openServer };
+module.exports = { Record, request, openServer };

@@ -19,7 +19,7 @@
 const path = require('node:path');
 const { Worker } = require('node:worker_threads');
 const { parse } = require('./cli');
-const { request, openServer } = require('./net');
+const { Record, request, openServer } = require('./net');
 const { Run, say } = require('./report');
 const { cpuTask } = require('./workload');
 
@@ -65,29 +65,6 @@ function cpuPool(cli, run, workers) {
   return Promise.all(exits);
 }
 
-// net: the first request without an answer in time is reported, with how
-// many had completed; one out of a resource makes the run's shortfall.
-function netTask(cli, run) {
-  let late = false, exhausted = 0, firstErr = null;
-  const task = async (i) => {
-    const { outcome, error } = await request(cli, i);
-    if (outcome === 'ok') return run.taskDone(1n);
-    run.failed = true;
-    if (outcome === 'late' && !late) {
-      late = true;
-      say(`${cli.model}: request ${i}: no answer within ${cli.timeoutMs / 1000} s ` +
-        `(${run.done} of ${cli.tasks} completed)`);
-    } else if (outcome === 'exhausted') {
-      exhausted++;
-      firstErr = firstErr || error;
-    }
-  };
-  task.shortfall = () => {
-    if (exhausted) run.short('tasks', cli.tasks - exhausted, cli.tasks, firstErr);
-  };
-  return task;
-}
-
 async function main() {
   const cli = parse('node');
   const server = await openServer(cli);
@@ -97,9 +74,10 @@ async function main() {
   if (cli.kind === 'cpu' && workers) {
     await cpuPool(cli, run, workers);
   } else if (cli.kind === 'net') {
-    const task = netTask(cli, run);
-    await fanOut(cli, workers, task);
-    task.shortfall();
+    run.net = new Record(cli);
+    await fanOut(cli, workers, async (i) => {
+      if (await request(cli, run.net, i)) run.taskDone(1n);
+    });
   } else if (cli.kind === 'io') {
     await fanOut(cli, workers, (i) => sleep(cli.ms).then(() => run.taskDone(1n)));
   } else {

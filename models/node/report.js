@@ -40,8 +40,9 @@ class Run {
     this.workers = workers;
     this.total = 0n;
     this.done = 0;
-    this.failed = false;    // a request failed or got no answer in time
+    this.failed = false;    // a worker_thread failed
     this.shortfall = '';    // set when the model ran out of a resource
+    this.net = null;        // net: the requests' Record
     this.extras = [];
     this.fdsAtStart = openFds();
     this.start = process.hrtime.bigint();
@@ -80,9 +81,21 @@ class Run {
   finish() {
     const wall = Number(process.hrtime.bigint() - this.start) / 1e9;
     const c = this.cli, want = expectedTotal(c);
-    const ok = this.done === c.tasks && !this.failed && this.total === want && !this.shortfall;
-    if (this.shortfall) say(this.shortfall);
-    else if (!ok) say(`${c.model}: result ${this.total} from ${this.done} of ${c.tasks} tasks, expected ${want}`);
+    let ok = this.done === c.tasks && !this.failed && this.total === want;
+    // One line on stderr says why a run failed: what ran short, the first
+    // failed request (with the count), or the totals.
+    let status = 0;
+    if (this.shortfall) {
+      say(this.shortfall);
+      status = 3;
+    } else if (this.net) {
+      status = this.net.finish();
+    }
+    if (!ok && status === 0) {
+      say(`${c.model}: result ${this.total} from ${this.done} of ${c.tasks} tasks, expected ${want}`);
+      status = 1;
+    }
+    ok = ok && status === 0;
     const pool = this.workers ? ` on ${this.workers} workers` : '';
     const out = c.json ? this.json(wall, ok)
       : `${c.model} ${c.kind}: ${c.tasks} tasks${pool}, ${wall.toFixed(3)} s, ` +
@@ -90,10 +103,9 @@ class Run {
     const err = writeAll(1, out + '\n');
     if (err) {
       say(`${c.model}: writing the report: ${errText(err)}`);
-      return 1;
+      return status || 1;
     }
-    if (this.shortfall) return 3;
-    return ok ? 0 : 1;
+    return status;
   }
 }
 
@@ -109,6 +121,7 @@ const STRERROR = {
   ECONNRESET: 'Connection reset by peer', EPIPE: 'Broken pipe', EPROTO: 'Protocol error',
   ENOSPC: 'No space left on device', EAGAIN: 'Resource temporarily unavailable',
   ENETUNREACH: 'Network is unreachable', EHOSTUNREACH: 'No route to host',
+  ETIMEDOUT: 'Connection timed out',
 };
 function errText(err) {
   return STRERROR[err.code] || err.message;
