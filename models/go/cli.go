@@ -17,10 +17,10 @@ import (
 )
 
 const (
-	maxTasks   = 10000000
-	maxN       = 1 << 32
-	maxMs      = 600000
-	maxWorkers = 1000000
+	maxTasks     = 10000000
+	maxN         = 1 << 32
+	maxMs        = 600000
+	maxWorkers   = 1000000
 	maxTimeoutMs = 86400000 // a day
 	addrRange    = "HOST:PORT, HOST an IPv4 address or localhost, PORT 1..65535"
 )

@@ -18,14 +18,14 @@ import (
 )
 
 type run struct {
-	cli       *cli
-	workers   int64 // the workers used (0: one per task)
-	start     time.Time
-	total     u128
-	done      int64
-	net       *record // net: the requests' failures
-	fdsStart  int
-	extras    []string // `"key":value` pairs
+	cli      *cli
+	workers  int64 // the workers used (0: one per task)
+	start    time.Time
+	total    u128
+	done     int64
+	net      *record // net: the requests' failures
+	fdsStart int
+	extras   []string // `"key":value` pairs
 }
 
 // openFds counts /proc/self/fd, less the descriptor reading it holds.
