@@ -56,7 +56,7 @@ class Bad(Exception):
 def _usage(model, extras):
     opts = "".join(" [--%s X]" % e.name for e in extras)
     print("usage: %s <workload> [--tasks T] [--n N] [--ms D] [--workers W]"
-          " [--connect HOST:PORT] [--json]%s" % (model, opts))
+          " [--connect HOST:PORT] [--timeout-ms T] [--json]%s" % (model, opts))
     print()
     print("  cpu          task i sums k*k for 0 <= k < N + i, exactly")
     print("  io           task i waits D ms")
