@@ -46,6 +46,13 @@ func errText(err error) string {
 	return strings.ToUpper(text[:1]) + text[1:]
 }
 
+// timedOut: a deadline passed, in Dial (net's own timeout error) or in a
+// read or write (os.ErrDeadlineExceeded).
+func timedOut(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
 // exhausted: out of descriptors, buffers, memory or local ports (exit 3).
 func exhausted(err error) bool {
 	for _, e := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS,
@@ -127,7 +134,7 @@ func request(c *cli, rec *record, i int64) bool {
 	case err == nil:
 		rec.completed.Add(1)
 		return true
-	case errors.Is(err, os.ErrDeadlineExceeded):
+	case timedOut(err):
 		err = syscall.ETIMEDOUT
 	case errors.Is(err, syscall.EPROTO):
 		call = "answer (does the server's --ms match?)"
@@ -163,7 +170,7 @@ func openServer(c *cli) (*server, int) {
 	}
 	if c.connect != "" {
 		conn, err := net.DialTimeout("tcp4", c.addr, time.Duration(c.timeoutMs)*time.Millisecond)
-		if errors.Is(err, os.ErrDeadlineExceeded) {
+		if timedOut(err) {
 			err = syscall.ETIMEDOUT
 		}
 		if err != nil {
