@@ -77,16 +77,15 @@ DEMOS     := $(patsubst demos/%.c,$(BUILD)/demos/%,$(wildcard demos/*.c))
 # The interpreter itself, not a shim in front of it (a pyenv shim costs 0.3 s of CPU).
 PYTHON    ?= $(shell python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
 PYMODELS  := $(if $(PYTHON),$(patsubst models/python/%.py,$(BUILD)/%,$(wildcard models/python/py_*.py)))
-# Reference models: each needs its tool, and Go must target this ARCH.
+# Reference models: go and node need their tool and a native build (they
+# run on this machine's CPU whatever CC targets); uv needs libuv to link.
+NATIVE    := $(filter $(shell uname -m),$(ARCH))
 GO        ?= $(shell command -v go 2>/dev/null)
 NODE      ?= $(shell command -v node 2>/dev/null)
-GOARCH_x86_64  := amd64
-GOARCH_aarch64 := arm64
-GO_OK     := $(if $(GO),$(filter $(GOARCH_$(ARCH)),$(shell $(GO) env GOARCH 2>/dev/null)))
 UV_OK     := $(shell printf '\043include <uv.h>\nint main(void) { return (int)uv_version(); }\n' | \
 		$(CC) -x c - -luv -o /dev/null 2>/dev/null && echo yes)
 MODELS    := $(filter-out $(if $(UV_OK),,$(BUILD)/uv),$(MODELS))
-REFMODELS := $(if $(GO_OK),$(BUILD)/go) $(if $(NODE),$(BUILD)/node)
+REFMODELS := $(if $(NATIVE),$(if $(GO),$(BUILD)/go) $(if $(NODE),$(BUILD)/node))
 
 .PHONY: all test check bench plots results flags demo clean
 .SECONDARY:
