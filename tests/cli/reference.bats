@@ -296,3 +296,20 @@ check_killed_parent() {
 @test "go: the model killed at any moment leaves no server running" { need go; check_killed_parent; }
 @test "node: the model killed at any moment leaves no server running" { need node; check_killed_parent; }
 @test "uv: the model killed at any moment leaves no server running" { need uv; check_killed_parent; }
+
+# With 0, 1 or 2 closed at start, no socket or pipe lands there: the run
+# still verifies and its report is written (to /dev/null for 1).
+check_closed_std_fds() {
+	run bash -c "'$BUILD/$model' net --tasks 3 --ms 5 --json <&-"
+	[ "$status" -eq 0 ]
+	[ "$(json_field ok)" = true ]
+	run bash -c "'$BUILD/$model' net --tasks 3 --ms 5 --json >&-"
+	[ "$status" -eq 0 ] || { echo ">&-: status $status: $output"; return 1; }
+	run bash -c "'$BUILD/$model' net --tasks 3 --ms 5 --json 2>&-"
+	[ "$status" -eq 0 ]
+	[ "$(json_field ok)" = true ]
+}
+
+@test "go: closed standard descriptors: the run still works" { need go; check_closed_std_fds; }
+@test "node: closed standard descriptors: the run still works" { need node; check_closed_std_fds; }
+@test "uv: closed standard descriptors: the run still works" { need uv; check_closed_std_fds; }
