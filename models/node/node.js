@@ -14,8 +14,9 @@
 //        with its own loop, on its own thread) take them from a counter in
 //        shared memory (cpu_worker.js), so cpu tasks run in parallel.
 //
-// A worker_thread that cannot start is reported with how far the pool got
-// ("started k of W workers"), the started ones finish, exit status 3.
+// A worker_thread that cannot start (no thread or memory for it) is
+// reported with how far the pool got ("started k of W workers"); the
+// others take its tasks and finish; exit status 3.
 const path = require('node:path');
 const { Worker } = require('node:worker_threads');
 const { parse } = require('./cli');
@@ -39,25 +40,26 @@ async function fanOut(cli, workers, task) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// A worker_thread that could not start: out of threads or memory.
+const NO_WORKER = ['ERR_WORKER_INIT_FAILED', 'ERR_WORKER_OUT_OF_MEMORY'];
+
 // cpu on W worker_threads; resolves once every started worker has exited.
 function cpuPool(cli, run, workers) {
   const counter = new SharedArrayBuffer(4);
   const file = path.join(__dirname, 'cpu_worker.js');
+  let failed = 0;
   const exits = [];
   for (let k = 0; k < workers; k++) {
-    let w;
-    try {
-      w = new Worker(file, { workerData: { cli, counter } });
-    } catch (err) {
-      run.short('workers', k, workers, err);
-      Atomics.store(new Int32Array(counter), 0, cli.tasks);   // take no more tasks
-      break;
-    }
+    const w = new Worker(file, { workerData: { cli, counter } });
     w.on('message', ({ value }) => run.taskDone(value));
     exits.push(new Promise((resolve) => {
       w.on('error', (err) => {
-        say(`${cli.model}: worker ${k}: ${err.message}`);
-        run.failed = true;
+        if (NO_WORKER.includes(err.code)) {
+          run.short('workers', workers - ++failed, workers, err);
+        } else {
+          say(`${cli.model}: worker ${k}: ${err.message}`);
+          run.failed = true;
+        }
       });
       w.on('exit', resolve);
     }));

@@ -43,7 +43,6 @@ class Run {
     this.failed = false;    // a worker_thread failed
     this.shortfall = '';    // set when the model ran out of a resource
     this.net = null;        // net: the requests' Record
-    this.extras = [];
     this.fdsAtStart = openFds();
     this.start = process.hrtime.bigint();
   }
@@ -58,23 +57,17 @@ class Run {
     this.shortfall = `${this.cli.model}: started ${started} of ${wanted} ${what}: ${errText(err)}`;
   }
 
-  extra(key, value) {
-    this.extras.push([key, value]);
-  }
-
   json(wall, ok) {
     const u = process.resourceUsage();
     const c = this.cli;
     const fix = (x) => x.toFixed(6);
-    let s = `{"model":"${c.model}","workload":"${c.kind}","tasks":${c.tasks},` +
+    return `{"model":"${c.model}","workload":"${c.kind}","tasks":${c.tasks},` +
       `"workers":${this.workers},"n":${c.n},"ms":${c.ms},"cpus":${cpus()},` +
       `"wall_s":${fix(wall)},"user_s":${fix(u.userCPUTime / 1e6)},` +
       `"sys_s":${fix(u.systemCPUTime / 1e6)},"max_rss_kb":${u.maxRSS},` +
       `"ctx_voluntary":${u.voluntaryContextSwitches},` +
       `"ctx_involuntary":${u.involuntaryContextSwitches},"completed":${this.done},` +
-      `"result":"${this.total}","ok":${ok},"leaked_fds":${openFds() - this.fdsAtStart}`;
-    for (const [k, v] of this.extras) s += `,${JSON.stringify(k)}:${JSON.stringify(v)}`;
-    return s + '}';
+      `"result":"${this.total}","ok":${ok},"leaked_fds":${openFds() - this.fdsAtStart}}`;
   }
 
   // Verify the total, print the report, return the exit status.
