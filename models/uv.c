@@ -24,6 +24,8 @@
  *
  * Every handle is closed before the loop ends, and the loop is closed
  * after the report, so leaked_fds counts what the model itself left open.
+ * CM_TIMELINE=FILE records each task (lib/timeline.h): io and net tasks
+ * all on the loop's thread, cpu tasks on the pool's threads.
  * JSON extra: threadpool (cpu: the pool's size).
  */
 #include <errno.h>
@@ -36,6 +38,7 @@
 #include "net.h"
 #include "netserver.h"
 #include "run.h"
+#include "timeline.h"
 
 #define UV_POOL_MAX 1024   /* libuv's own cap on UV_THREADPOOL_SIZE */
 
@@ -47,12 +50,21 @@ static bool stop_starting; /* net: out of sockets, start no more */
 
 /* ---- io: a timer per task ---- */
 
+struct io_task {
+	uv_timer_t timer;
+	long i;                /* the task it is waiting for */
+	bool chain;            /* a pool's: reused for the next task */
+};
+
 static void io_fired(uv_timer_t *t)
 {
-	run_task_done(&run, 0, 1);
-	/* A pool's chain goes on with the next task on the same timer. */
-	if (t->data && next_task < cli.wl.tasks) {
-		next_task++;
+	struct io_task *w = t->data;
+
+	tl_task_end(w->i);
+	run_task_done(&run, w->i, 1);
+	if (w->chain && next_task < cli.wl.tasks) {
+		w->i = next_task++;
+		tl_task_start(w->i);
 		uv_timer_start(t, io_fired, (uint64_t)cli.wl.ms, 0);
 		return;
 	}
@@ -60,16 +72,18 @@ static void io_fired(uv_timer_t *t)
 }
 
 /* chains == 0: one timer per task; else `chains` timers, each reused. */
-static void io_start(uv_timer_t *timers, long chains)
+static void io_start(struct io_task *tasks, long chains)
 {
 	long count = chains ? chains : cli.wl.tasks;
 
 	/* Timers count from the loop's cached time: bring it up to date first. */
 	uv_update_time(&loop);
 	for (long k = 0; k < count; k++) {
-		uv_timer_init(&loop, &timers[k]);
-		timers[k].data = chains ? &timers[k] : NULL;
-		uv_timer_start(&timers[k], io_fired, (uint64_t)cli.wl.ms, 0);
+		tasks[k] = (struct io_task){ .i = k, .chain = chains > 0 };
+		uv_timer_init(&loop, &tasks[k].timer);
+		tasks[k].timer.data = &tasks[k];
+		tl_task_start(k);
+		uv_timer_start(&tasks[k].timer, io_fired, (uint64_t)cli.wl.ms, 0);
 	}
 	next_task = count;
 }
@@ -86,7 +100,7 @@ static void cpu_work(uv_work_t *w)
 {
 	struct cpu_task *t = w->data;
 
-	t->value = wl_run_task(&cli.wl, t->i);
+	t->value = tl_run_task(&cli.wl, t->i);
 }
 
 static void cpu_done(uv_work_t *w, int status)
@@ -164,6 +178,7 @@ static void net_end(struct request *r, enum outcome how, const char *call, int e
 	if (r->outcome != PENDING)
 		return;
 	r->outcome = how;
+	tl_task_end(r->i);
 	if (how == ANSWERED)
 		net_completed();
 	else if (how == LATE)
@@ -238,6 +253,7 @@ static void net_start(struct request *r, long i)
 	uv_timer_init(&loop, &r->deadline);
 	/* A fan-out of thousands takes a while: count this one's deadline from now. */
 	uv_update_time(&loop);
+	tl_task_start(i);
 	uv_timer_start(&r->deadline, net_late, (uint64_t)cli.timeout_ms, 0);
 	err = uv_tcp_connect(&r->connect, &r->tcp, (const struct sockaddr *)&cli.wl.server,
 			     net_connected);
@@ -291,7 +307,7 @@ int main(int argc, char **argv)
 	}
 	long tasks = cli.wl.tasks;
 	long chains = cli.workers < tasks ? cli.workers : tasks;
-	size_t size = cli.wl.kind == WL_IO ? sizeof(uv_timer_t)
+	size_t size = cli.wl.kind == WL_IO ? sizeof(struct io_task)
 		      : cli.wl.kind == WL_NET ? sizeof(struct request) : sizeof(struct cpu_task);
 	slots = calloc((size_t)(chains && cli.wl.kind != WL_CPU ? chains : tasks), size);
 	if (slots == NULL) {
@@ -306,6 +322,7 @@ int main(int argc, char **argv)
 	reserve_loop_fds();
 	cli.workers = chains;
 	run_begin(&run, &cli);
+	tl_begin(tasks);
 	if (cli.wl.kind == WL_CPU) {
 		run_extra_int(&run, "threadpool", pool_size());
 		cpu_start(slots);
@@ -315,6 +332,7 @@ int main(int argc, char **argv)
 		net_fan_out(slots, chains);
 	}
 	uv_run(&loop, UV_RUN_DEFAULT);
+	tl_finish(cli.model);
 	status = run_finish(&run);
 	uv_loop_close(&loop);
 	netserver_close(&server);
