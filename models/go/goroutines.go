@@ -11,7 +11,7 @@
 // (time.Sleep parks the goroutine), net tasks make blocking-looking calls
 // that the runtime turns into epoll waits. Each task writes its value into
 // its own slot; main adds the slots up after every goroutine has finished.
-// JSON extra: gomaxprocs.
+// JSON extra: gomaxprocs. CM_TIMELINE=FILE records each task (timeline.go).
 package main
 
 import (
@@ -24,10 +24,15 @@ import (
 
 // fanOut runs every task, one goroutine each or on a pool of workers, and
 // returns each task's value and whether it completed.
-func fanOut(c *cli, workers int64, task func(i int64) (u128, bool)) ([]u128, []bool) {
+func fanOut(c *cli, workers int64, tl *timeline, task func(i int64) (u128, bool)) ([]u128, []bool) {
 	value, done := make([]u128, c.tasks), make([]bool, c.tasks)
 	var wg sync.WaitGroup
-	one := func(i int64) { value[i], done[i] = task(i) }
+	one := func(i int64) {
+		tl.start(i)
+		if value[i], done[i] = task(i); done[i] {
+			tl.end(i)
+		}
+	}
 	if workers == 0 {
 		wg.Add(int(c.tasks))
 		for i := int64(0); i < c.tasks; i++ {
@@ -80,12 +85,14 @@ func main() {
 		r.net = &record{}
 		task = func(i int64) (u128, bool) { return u128{0, 1}, request(&c, r.net, i) }
 	}
-	value, done := fanOut(&c, workers, task)
+	tl := newTimeline(c.tasks)
+	value, done := fanOut(&c, workers, tl, task)
 	for i := range value {
 		if done[i] {
 			r.taskDone(value[i])
 		}
 	}
+	r.timelineFailed = !tl.write(c.model)
 	status = r.finish()
 	srv.close()
 	os.Exit(status)

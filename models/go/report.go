@@ -18,14 +18,16 @@ import (
 )
 
 type run struct {
-	cli      *cli
-	workers  int64 // the workers used (0: one per task)
-	start    time.Time
-	total    u128
-	done     int64
-	net      *record // net: the requests' failures
-	fdsStart int
-	extras   []string // `"key":value` pairs
+	cli     *cli
+	workers int64 // the workers used (0: one per task)
+	start   time.Time
+	total   u128
+	done    int64
+	net     *record // net: the requests' failures
+	// A timeline was asked for and not written: the run fails.
+	timelineFailed bool
+	fdsStart       int
+	extras         []string // `"key":value` pairs
 }
 
 // openFds counts /proc/self/fd, less the descriptor reading it holds.
@@ -102,6 +104,9 @@ func (r *run) finish() int {
 		status = 1
 	}
 	ok = ok && status == 0
+	if r.timelineFailed && status == 0 {
+		status = 1
+	}
 	var out string
 	if c.json {
 		out = r.json(wall, got.String(), ok) + "\n"
