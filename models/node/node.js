@@ -14,6 +14,7 @@
 //        with its own loop, on its own thread) take them from a counter in
 //        shared memory (cpu_worker.js), so cpu tasks run in parallel.
 //
+// CM_TIMELINE=FILE records each task (timeline.js).
 // A worker_thread that cannot start (no thread or memory for it) is
 // reported with how far the pool got ("started k of W workers"); the
 // others take its tasks and finish; exit status 3.
@@ -22,6 +23,7 @@ const { Worker } = require('node:worker_threads');
 const { parse } = require('./cli');
 const { Record, request, openServer } = require('./net');
 const { Run, say } = require('./report');
+const { Timeline } = require('./timeline');
 const { cpuTask } = require('./workload');
 
 // Run task(i) for every i, all at once or on `workers` async workers.
@@ -44,14 +46,18 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const NO_WORKER = ['ERR_WORKER_INIT_FAILED', 'ERR_WORKER_OUT_OF_MEMORY'];
 
 // cpu on W worker_threads; resolves once every started worker has exited.
-function cpuPool(cli, run, workers) {
+function cpuPool(cli, run, workers, tl) {
   const counter = new SharedArrayBuffer(4);
   const file = path.join(__dirname, 'cpu_worker.js');
   let failed = 0;
   const exits = [];
   for (let k = 0; k < workers; k++) {
-    const w = new Worker(file, { workerData: { cli, counter } });
-    w.on('message', ({ value }) => run.taskDone(value));
+    const w = new Worker(file, { workerData: { cli, counter, timeline: Boolean(tl.rows) } });
+    w.on('message', ({ i, value, start, end, at }) => {
+      tl.start(i, start, at);
+      tl.end(i, end);
+      run.taskDone(value);
+    });
     exits.push(new Promise((resolve) => {
       w.on('error', (err) => {
         if (NO_WORKER.includes(err.code)) {
@@ -73,18 +79,28 @@ async function main() {
   if (typeof server === 'number') return server;
   const workers = Math.min(cli.workers, cli.tasks);
   const run = new Run(cli, workers);
+  const tl = new Timeline(cli.tasks);
+  // Task i on this thread: fn(i) is its value (a cpu task's, computed
+  // before anything else runs) or a promise of it; null if it failed.
+  const timed = (fn) => async (i) => {
+    tl.start(i);
+    let value = fn(i);
+    if (value instanceof Promise) value = await value;
+    if (value === null) return;
+    tl.end(i);
+    run.taskDone(value);
+  };
   if (cli.kind === 'cpu' && workers) {
-    await cpuPool(cli, run, workers);
+    await cpuPool(cli, run, workers, tl);
   } else if (cli.kind === 'net') {
     run.net = new Record(cli);
-    await fanOut(cli, workers, async (i) => {
-      if (await request(cli, run.net, i)) run.taskDone(1n);
-    });
+    await fanOut(cli, workers, timed(async (i) => (await request(cli, run.net, i) ? 1n : null)));
   } else if (cli.kind === 'io') {
-    await fanOut(cli, workers, (i) => sleep(cli.ms).then(() => run.taskDone(1n)));
+    await fanOut(cli, workers, timed(() => sleep(cli.ms).then(() => 1n)));
   } else {
-    await fanOut(cli, workers, async (i) => run.taskDone(cpuTask(cli, i)));
+    await fanOut(cli, workers, timed((i) => cpuTask(cli, i)));
   }
+  run.timelineFailed = !tl.write(cli.model);
   const status = run.finish();
   if (server) await server.close();
   return status;

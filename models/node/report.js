@@ -43,6 +43,7 @@ class Run {
     this.failed = false;    // a worker_thread failed
     this.shortfall = '';    // set when the model ran out of a resource
     this.net = null;        // net: the requests' Record
+    this.timelineFailed = false;   // asked for and not written: the run fails
     this.fdsAtStart = openFds();
     this.start = process.hrtime.bigint();
   }
@@ -89,6 +90,7 @@ class Run {
       status = 1;
     }
     ok = ok && status === 0;
+    if (this.timelineFailed && status === 0) status = 1;
     const pool = this.workers ? ` on ${this.workers} workers` : '';
     const out = c.json ? this.json(wall, ok)
       : `${c.model} ${c.kind}: ${c.tasks} tasks${pool}, ${wall.toFixed(3)} s, ` +
@@ -114,7 +116,8 @@ const STRERROR = {
   ECONNRESET: 'Connection reset by peer', EPIPE: 'Broken pipe', EPROTO: 'Protocol error',
   ENOSPC: 'No space left on device', EAGAIN: 'Resource temporarily unavailable',
   ENETUNREACH: 'Network is unreachable', EHOSTUNREACH: 'No route to host',
-  ETIMEDOUT: 'Connection timed out',
+  ETIMEDOUT: 'Connection timed out', ENOENT: 'No such file or directory',
+  EACCES: 'Permission denied', EISDIR: 'Is a directory', EROFS: 'Read-only file system',
 };
 function errText(err) {
   return STRERROR[err.code] || err.message;

@@ -313,3 +313,29 @@ check_closed_std_fds() {
 @test "go: closed standard descriptors: the run still works" { need go; check_closed_std_fds; }
 @test "node: closed standard descriptors: the run still works" { need node; check_closed_std_fds; }
 @test "uv: closed standard descriptors: the run still works" { need uv; check_closed_std_fds; }
+
+# CM_TIMELINE: a row per task, in the C models' CSV; io tasks overlap; a
+# timeline that cannot be written fails the run with one line.
+check_timeline() {
+	tl=$BATS_TEST_TMPDIR/t.csv
+	CM_TIMELINE=$tl run "$BUILD/$model" io --tasks 4 --ms 200 --json
+	[ "$status" -eq 0 ]
+	[ "$(head -1 "$tl")" = "task,start_s,end_s,worker,cpu" ]
+	[ "$(tail -n +2 "$tl" | wc -l)" -eq 4 ]
+	# Each row names a real thread and ends after it starts.
+	[ "$(awk -F, 'NR > 1 && !($4 > 0 && $5 >= 0 && $3 > $2)' "$tl" | wc -l)" -eq 0 ]
+	overlap=$(awk -F, '$1 == 0 { end0 = $3 } $1 == 1 { start1 = $2 }
+		END { print (start1 < end0) ? "yes" : "no" }' "$tl")
+	[ "$overlap" = yes ]
+	CM_TIMELINE=$tl run "$BUILD/$model" cpu --tasks 4 --n 2000000 --workers 2 --json
+	[ "$status" -eq 0 ]
+	[ "$(tail -n +2 "$tl" | cut -d, -f1 | tr '\n' ' ')" = "0 1 2 3 " ]
+	CM_TIMELINE=$BATS_TEST_TMPDIR/no/such/t.csv run --separate-stderr "$BUILD/$model" io --tasks 2 --ms 1
+	[ "$status" -eq 1 ]
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+	[[ "$stderr" == "$model: timeline: "*"/no/such/t.csv: No such file or directory" ]]
+}
+
+@test "go: CM_TIMELINE: a row per task; a timeline not written fails the run" { need go; check_timeline; }
+@test "node: CM_TIMELINE: a row per task; a timeline not written fails the run" { need node; check_timeline; }
+@test "uv: CM_TIMELINE: a row per task; a timeline not written fails the run" { need uv; check_timeline; }
