@@ -43,6 +43,26 @@ int cli_number(const char *text, long long min, long long max, long long *out)
 	return 0;
 }
 
+const char *cli_shown(const char *text, char buf[CLI_SHOWN_MAX])
+{
+	size_t n = 0;
+
+	for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+		if (n >= CLI_SHOWN_MAX - 8) {
+			strcpy(buf + n, "...");
+			return buf;
+		}
+		if (*c == '\t' || *c == '\n')
+			n += (size_t)sprintf(buf + n, "\\%c", *c == '\t' ? 't' : 'n');
+		else if (*c < 0x20 || *c == 0x7f)
+			n += (size_t)sprintf(buf + n, "\\x%02x", *c);
+		else
+			buf[n++] = (char)*c;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
 static void usage(const char *model, const struct cli_extra *extras)
 {
 	printf("usage: %s <workload> [--tasks T] [--n N] [--ms D] [--workers W]"
@@ -97,7 +117,7 @@ static int choice_index(const char *const *choices, const char *text)
 /* Check one value against an option's range; print the one-line complaint. */
 int cli_take(const char *model, const struct cli_extra *e, const char *text)
 {
-	char range[256];
+	char range[256], shown[CLI_SHOWN_MAX];
 	long long v;
 
 	if (e->choices) {
@@ -112,7 +132,7 @@ int cli_take(const char *model, const struct cli_extra *e, const char *text)
 	}
 	cli_range_text(e, range, sizeof range);
 	fprintf(stderr, "%s: --%s: invalid value '%s' (accepted: %s)\n",
-		model, e->name, text, range);
+		model, e->name, cli_shown(text, shown), range);
 	return -1;
 }
 
@@ -121,12 +141,14 @@ int cli_take(const char *model, const struct cli_extra *e, const char *text)
 /* --connect, the one option whose value is an address rather than a number. */
 static int take_connect(const char *model, const char *text, struct cli *out)
 {
+	char shown[CLI_SHOWN_MAX];
+
 	if (net_parse_addr(text, false, &out->wl.server) == 0) {
 		out->connect = text;
 		return 0;
 	}
-	fprintf(stderr, "%s: --connect: invalid value '%s' (accepted: %s)\n", model, text,
-		ADDR_RANGE);
+	fprintf(stderr, "%s: --connect: invalid value '%s' (accepted: %s)\n", model,
+		cli_shown(text, shown), ADDR_RANGE);
 	return -1;
 }
 
@@ -151,7 +173,7 @@ enum cli_status cli_parse(int argc, char **argv, const char *model,
 		{ NULL, NULL, 0, 0, NULL, NULL },
 	};
 	const struct cli_extra kinds = { "workload", NULL, 0, 0, wl_names, NULL };
-	char names[64];
+	char names[64], shown[CLI_SHOWN_MAX];
 	bool json = false;
 
 	out->connect = NULL;
@@ -171,13 +193,13 @@ enum cli_status cli_parse(int argc, char **argv, const char *model,
 		if (strncmp(arg, "--", 2) != 0) {
 			if (kind >= 0) {
 				fprintf(stderr, "%s: workload: unexpected argument '%s' (accepted: one of %s)\n",
-					model, arg, names);
+					model, cli_shown(arg, shown), names);
 				return CLI_BAD;
 			}
 			kind = choice_index(wl_names, arg);
 			if (kind < 0) {
 				fprintf(stderr, "%s: workload: unknown workload '%s' (accepted: %s)\n",
-					model, arg, names);
+					model, cli_shown(arg, shown), names);
 				return CLI_BAD;
 			}
 			continue;
@@ -190,8 +212,10 @@ enum cli_status cli_parse(int argc, char **argv, const char *model,
 		if (e == NULL)
 			e = cli_find(extras, name, len);
 		if (e == NULL && !addr) {
-			fprintf(stderr, "%s: %.*s: unknown option (try --help)\n", model,
-				(int)(len + 2), arg);
+			char opt[CLI_SHOWN_MAX];
+			snprintf(opt, sizeof opt, "%.*s", (int)(len + 2), arg);
+			fprintf(stderr, "%s: %s: unknown option (try --help)\n", model,
+				cli_shown(opt, shown));
 			return CLI_BAD;
 		}
 		const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);

@@ -59,6 +59,14 @@ enum cli_status { CLI_RUN, CLI_DONE, CLI_BAD };
 enum cli_status cli_parse(int argc, char **argv, const char *model,
 			  const struct cli_extra *extras, struct cli *out);
 
+/*
+ * text as a message can show it on one line: control bytes escaped (\t,
+ * \n, \xNN) and at most CLI_SHOWN_MAX - 8 bytes of it, then "...". Into buf;
+ * returns buf.
+ */
+#define CLI_SHOWN_MAX 128
+const char *cli_shown(const char *text, char buf[CLI_SHOWN_MAX]);
+
 /* The accepted values of e as text: "min..max" or "a|b|c". */
 void cli_range_text(const struct cli_extra *e, char *buf, size_t len);
 

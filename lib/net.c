@@ -204,22 +204,32 @@ static int wait_ready(int fd, short events, int64_t deadline)
 	}
 }
 
-/* Connect non-blocking fd to `to` by deadline: 0 or -errno. */
-static int connect_by(int fd, const struct sockaddr_in *to, int64_t deadline)
+int net_connect_begin(int fd, const struct sockaddr_in *to)
 {
-	int soerr = 0, err;
-	socklen_t sl = sizeof soerr;
-
 	if (connect(fd, (const struct sockaddr *)to, sizeof *to) == 0)
 		return 0;
 	/* Interrupted, the handshake goes on regardless: wait for it alike. */
-	if (errno != EINPROGRESS && errno != EINTR)
-		return -errno;
-	if ((err = wait_ready(fd, POLLOUT, deadline)) != 0)
-		return err;
+	return errno == EINPROGRESS || errno == EINTR ? -EINPROGRESS : -errno;
+}
+
+int net_connect_end(int fd)
+{
+	int soerr = 0;
+	socklen_t sl = sizeof soerr;
+
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
 		return -errno;
 	return -soerr;
+}
+
+/* Connect non-blocking fd to `to` by deadline: 0 or -errno. */
+static int connect_by(int fd, const struct sockaddr_in *to, int64_t deadline)
+{
+	int err = net_connect_begin(fd, to);
+
+	if (err == -EINPROGRESS && (err = wait_ready(fd, POLLOUT, deadline)) == 0)
+		err = net_connect_end(fd);
+	return err;
 }
 
 static int write_all(int fd, const char *buf, size_t len, int64_t deadline)

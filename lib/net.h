@@ -104,6 +104,15 @@ void net_completed(void);
 int net_socket(void);
 
 /*
+ * Start connecting non-blocking fd to `to`: 0 connected, -EINPROGRESS
+ * (wait until fd is writable, then net_connect_end), or -errno.
+ */
+int net_connect_begin(int fd, const struct sockaddr_in *to);
+
+/* How a pending connect on fd ended, once it is writable: 0 or -errno. */
+int net_connect_end(int fd);
+
+/*
  * On socket fd (from net_socket): connect to `to`, send task i's request,
  * read the answer to end of file and check it is task i's answer with delay
  * ms, waiting in poll() for at most the request's deadline. fd stays open

@@ -33,18 +33,11 @@ static int park(int fd, int events, int64_t deadline)
 
 static int connect_by(int fd, const struct sockaddr_in *to, int64_t deadline)
 {
-	int soerr = 0, err;
-	socklen_t sl = sizeof soerr;
+	int err = net_connect_begin(fd, to);
 
-	if (connect(fd, (const struct sockaddr *)to, sizeof *to) == 0)
-		return 0;
-	if (errno != EINPROGRESS && errno != EINTR)
-		return -errno;
-	if ((err = co_wait_fd(fd, CO_WRITABLE, deadline)) != 0)
-		return err;
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
-		return -errno;
-	return -soerr;
+	if (err == -EINPROGRESS && (err = co_wait_fd(fd, CO_WRITABLE, deadline)) == 0)
+		err = net_connect_end(fd);
+	return err;
 }
 
 int net_co_exchange(int fd, const struct sockaddr_in *to, long i, long ms)

@@ -24,12 +24,14 @@
 
 static int bad(const char *option, const char *value, const char *accepted)
 {
+	char shown[CLI_SHOWN_MAX];
+
 	if (value == NULL)
 		fprintf(stderr, "slowserver: --%s: missing value (accepted: %s)\n", option,
 			accepted);
 	else
 		fprintf(stderr, "slowserver: --%s: invalid value '%s' (accepted: %s)\n", option,
-			value, accepted);
+			cli_shown(value, shown), accepted);
 	return 2;
 }
 
@@ -73,7 +75,9 @@ static int parse(int argc, char **argv, struct sockaddr_in *addr, long long *ms,
 			if (val == NULL || inet_pton(AF_INET, val, &addr->sin_addr) != 1)
 				return bad("host", val, "an IPv4 address");
 		} else {
-			fprintf(stderr, "slowserver: %s: unknown option (try --help)\n", opt);
+			char shown[CLI_SHOWN_MAX];
+			fprintf(stderr, "slowserver: %s: unknown option (try --help)\n",
+				cli_shown(opt, shown));
 			return 2;
 		}
 	}

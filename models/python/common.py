@@ -27,7 +27,7 @@ import time
 
 import net
 import slowserver
-from slowserver import die_with_parent  # noqa: F401  (for the models' children)
+from slowserver import die_with_parent, shown  # noqa: F401  (for the models' children)
 
 slowserver.std_fds()
 
@@ -85,7 +85,8 @@ def _number(model, name, text, lo, hi):
     digits only (and never handed to int() when too long to be in range)."""
     if slowserver.digits(text) and len(text.lstrip("0")) < 20 and lo <= int(text) <= hi:
         return int(text)
-    raise Bad("%s: --%s: invalid value '%s' (accepted: %d..%d)" % (model, name, text, lo, hi))
+    raise Bad("%s: --%s: invalid value '%s' (accepted: %d..%d)"
+              % (model, name, shown(text), lo, hi))
 
 
 def _parse(argv, model, extras):
@@ -108,15 +109,15 @@ def _parse(argv, model, extras):
         if not arg.startswith("--"):
             if kind is not None:
                 raise Bad("%s: workload: unexpected argument '%s' (accepted: one of %s)"
-                          % (model, arg, names))
+                          % (model, shown(arg), names))
             if arg not in WORKLOADS:
                 raise Bad("%s: workload: unknown workload '%s' (accepted: %s)"
-                          % (model, arg, names))
+                          % (model, shown(arg), names))
             kind = arg
             continue
         name, eq, value = arg[2:].partition("=")
         if name not in ranges and name != "connect":
-            raise Bad("%s: --%s: unknown option (try --help)" % (model, name))
+            raise Bad("%s: --%s: unknown option (try --help)" % (model, shown(name)))
         accepted = net.ADDR_RANGE if name == "connect" else "%d..%d" % ranges[name]
         if not eq:
             if i == len(argv):
@@ -126,7 +127,7 @@ def _parse(argv, model, extras):
         if name == "connect":
             if net.parse_addr(value) is None:
                 raise Bad("%s: --connect: invalid value '%s' (accepted: %s)"
-                          % (model, value, accepted))
+                          % (model, shown(value), accepted))
             values[name] = value
         else:
             values[name] = _number(model, name, value, *ranges[name])

@@ -74,6 +74,13 @@ def digits(text):
     return bool(text) and all("0" <= c <= "9" for c in text)
 
 
+def shown(text):
+    """text as a message can show it on one line (lib/cli.c's cli_shown):
+    unprintable characters escaped, at most 120 of them, then "..."."""
+    out = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:121])
+    return out[:120] + "..." if len(out) > 120 else out
+
+
 def task_index(line):
     """The task index in a request line "task <i>\\n", or None."""
     text = line[5:-1].decode("ascii", "replace")
@@ -135,7 +142,7 @@ async def serve(sock, ms, idle_ms=IDLE_MS):
 
 
 def bad(option, text, accepted):
-    what = "missing value" if text is None else "invalid value '%s'" % text
+    what = "missing value" if text is None else "invalid value '%s'" % shown(text)
     print("slowserver: --%s: %s (accepted: %s)" % (option, what, accepted), file=sys.stderr)
     sys.exit(2)
 
@@ -170,7 +177,7 @@ def main(argv):
             host = address(value)
         else:
             print("slowserver: %s: unknown option (accepted: --port, --ms, --host, --idle-ms)"
-                  % opt, file=sys.stderr)
+                  % shown(opt), file=sys.stderr)
             return 2
     try:
         sock = listen(host, port)
