@@ -67,6 +67,34 @@ func usage(model string) {
 		"2 bad usage; 3 out of a resource (threads, processes, descriptors, memory).\n")
 }
 
+// shownMax matches lib/cli.h's CLI_SHOWN_MAX: a value shows at most
+// shownMax - 8 bytes, then "...".
+const shownMax = 128
+
+// shown is text as a message can show it on one line, byte for byte as
+// lib/cli.c's cli_shown: control bytes escaped (\t, \n, \xNN), at most
+// shownMax - 8 bytes of it, then "...".
+func shown(text string) string {
+	var b strings.Builder
+	for i := 0; i < len(text); i++ {
+		if b.Len() >= shownMax-8 {
+			b.WriteString("...")
+			break
+		}
+		switch c := text[i]; {
+		case c == '\t':
+			b.WriteString(`\t`)
+		case c == '\n':
+			b.WriteString(`\n`)
+		case c < 0x20 || c == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
 // number parses text as ASCII decimal digits in [lo, hi].
 func number(text string, lo, hi uint64) (uint64, bool) {
 	if text == "" {
@@ -135,10 +163,10 @@ func parseArgs(model string, args []string, c *cli) (help bool, err error) {
 			continue
 		case !strings.HasPrefix(arg, "--"):
 			if c.kind != "" {
-				return bad("workload: unexpected argument '%s' (accepted: one of %s)", arg, names)
+				return bad("workload: unexpected argument '%s' (accepted: one of %s)", shown(arg), names)
 			}
 			if !contains(workloads, arg) {
-				return bad("workload: unknown workload '%s' (accepted: %s)", arg, names)
+				return bad("workload: unknown workload '%s' (accepted: %s)", shown(arg), names)
 			}
 			c.kind = arg
 			continue
@@ -149,7 +177,7 @@ func parseArgs(model string, args []string, c *cli) (help bool, err error) {
 		if isNum {
 			accepted = fmt.Sprintf("%d..%d", opt.lo, opt.hi)
 		} else if name != "connect" {
-			return bad("--%s: unknown option (try --help)", name)
+			return bad("%s: unknown option (try --help)", shown("--"+name))
 		}
 		if !hasEq {
 			if i+1 == len(args) {
@@ -160,14 +188,14 @@ func parseArgs(model string, args []string, c *cli) (help bool, err error) {
 		}
 		if !isNum {
 			if c.addr = parseAddr(value); c.addr == "" {
-				return bad("--connect: invalid value '%s' (accepted: %s)", value, accepted)
+				return bad("--connect: invalid value '%s' (accepted: %s)", shown(value), accepted)
 			}
 			c.connect = value
 			continue
 		}
 		v, ok := number(value, opt.lo, opt.hi)
 		if !ok {
-			return bad("--%s: invalid value '%s' (accepted: %s)", name, value, accepted)
+			return bad("--%s: invalid value '%s' (accepted: %s)", name, shown(value), accepted)
 		}
 		*opt.value = v
 	}

@@ -8,7 +8,7 @@
 // value out of range, gets one line on stderr naming the option, the value
 // and the accepted range, and exit status 2.
 const net = require('node:net');
-const { say, writeAll } = require('./report');
+const { writeAll } = require('./report');
 
 const MAX_TASKS = 10000000;
 const MAX_N = 2 ** 32;
@@ -47,6 +47,25 @@ function usage(model) {
   writeAll(1, lines.join('\n') + '\n');
 }
 
+// lib/cli.h's CLI_SHOWN_MAX: a value shows at most SHOWN_MAX - 8 bytes, then "...".
+const SHOWN_MAX = 128;
+
+// text as a message can show it on one line, byte for byte as lib/cli.c's
+// cli_shown: control bytes escaped (\t, \n, \xNN), at most SHOWN_MAX - 8
+// bytes of its UTF-8, then "...". The result holds bytes, one a character
+// (the message is written as latin1).
+function shown(text) {
+  let out = '';
+  for (const c of Buffer.from(text, 'utf8')) {
+    if (out.length >= SHOWN_MAX - 8) return out + '...';
+    if (c === 0x09) out += '\\t';
+    else if (c === 0x0a) out += '\\n';
+    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
+    else out += String.fromCharCode(c);
+  }
+  return out;
+}
+
 // text as ASCII decimal digits in [lo, hi], or null.
 function number(text, lo, hi) {
   if (!/^[0-9]+$/.test(text)) return null;
@@ -78,15 +97,15 @@ function parseArgs(model, args) {
     if (arg === '--help' || arg === '-h') return null;
     if (arg === '--json') { json = true; continue; }
     if (!arg.startsWith('--')) {
-      if (kind !== null) bad(`workload: unexpected argument '${arg}' (accepted: one of ${names})`);
-      if (!WORKLOADS.includes(arg)) bad(`workload: unknown workload '${arg}' (accepted: ${names})`);
+      if (kind !== null) bad(`workload: unexpected argument '${shown(arg)}' (accepted: one of ${names})`);
+      if (!WORKLOADS.includes(arg)) bad(`workload: unknown workload '${shown(arg)}' (accepted: ${names})`);
       kind = arg;
       continue;
     }
     const eq = arg.indexOf('=');
     const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
     const range = Object.hasOwn(opts, name) ? opts[name] : null;
-    if (range === null && name !== 'connect') bad(`--${name}: unknown option (try --help)`);
+    if (range === null && name !== 'connect') bad(`${shown('--' + name)}: unknown option (try --help)`);
     const accepted = range ? `${range[0]}..${range[1]}` : ADDR_RANGE;
     let value = eq < 0 ? null : arg.slice(eq + 1);
     if (value === null) {
@@ -95,12 +114,12 @@ function parseArgs(model, args) {
     }
     if (range === null) {
       addr = parseAddr(value);
-      if (addr === null) bad(`--connect: invalid value '${value}' (accepted: ${accepted})`);
+      if (addr === null) bad(`--connect: invalid value '${shown(value)}' (accepted: ${accepted})`);
       connect = value;
       continue;
     }
     const got = number(value, range[0], range[1]);
-    if (got === null) bad(`--${name}: invalid value '${value}' (accepted: ${accepted})`);
+    if (got === null) bad(`--${name}: invalid value '${shown(value)}' (accepted: ${accepted})`);
     v[name] = got;
   }
   if (kind === null) bad(`workload: missing (accepted: ${names})`);
@@ -125,7 +144,7 @@ function parse(model) {
     cli = parseArgs(model, process.argv.slice(2));
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    say(err.message);
+    writeAll(2, Buffer.from(err.message + '\n', 'latin1'));
     process.exit(2);
   }
   if (cli === null) {

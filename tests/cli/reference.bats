@@ -76,6 +76,7 @@ cpu --tasks +3
 cpu --tasks -3
 cpu --tasks ' 3'
 cpu --tasks $'\t3'
+cpu --tasks $'3\n'
 cpu --tasks ٣
 cpu --tasks 99999999999999999999999
 cpu --connect 127.0.0.1:80
@@ -87,10 +88,16 @@ net --connect 127.0.0.1:+80
 net --timeout-ms 0
 net --timeout-ms 86400001
 io --timeout-ms 50
+cpu --tasks "$(printf '9%.0s' $(seq 5001))"
+cpu --tasks "$(printf 'é%.0s' $(seq 100))"
+$'c\x01pu'
+cpu --$'ta\x7fsks' 3
+cpu "--$(printf 'x%.0s' $(seq 300))=1"
 EOF_BAD
 )
 
-# The model's complaint is seq's, word for word: exit 2, one line, no stdout.
+# The model's complaint is seq's, byte for byte (control bytes escaped, a
+# long value cut at 120 bytes): exit 2, one line, no stdout.
 check_bad_input() {
 	local line
 	while IFS= read -r line; do
@@ -103,11 +110,6 @@ check_bad_input() {
 		[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ] || { echo "$model $line: '$stderr'"; return 1; }
 		[ "${stderr#"$model"}" = "${want#seq}" ] || { echo "$model $line: '$stderr' vs '$want'"; return 1; }
 	done <<<"$BAD_INPUTS"
-	# 5,001 digits: no traceback, no overflow, the same one line.
-	digits=$(printf '9%.0s' $(seq 5001))
-	run --separate-stderr "$BUILD/$model" cpu --tasks "$digits"
-	[ "$status" -eq 2 ]
-	[ "$stderr" = "$model: --tasks: invalid value '$digits' (accepted: 1..10000000)" ]
 }
 
 @test "go: bad input gets seq's one line and exit 2" { need go; check_bad_input; }
