@@ -105,7 +105,7 @@ static void run_threads(const struct wl_params *wl, long workers, enum gil_mode 
 		die("gil_init", err);
 	struct gil_pool p = { .gil = &g, .wl = wl, .workers = workers,
 			      .value = s->value, .done = s->done };
-	if ((err = gil_pool_run(&p)) != 0)
+	if ((err = gil_pool_run(&p, gil_pool_thread)) != 0)
 		die("pthread_create", err);
 	gil_destroy(&g);
 }

@@ -106,18 +106,27 @@ static void wait_new(struct gil *g)
 		struct timespec until = deadline_after(g->interval_ns);
 		int err = pthread_cond_timedwait(&g->cond, &g->mutex, &until);
 
-		if (err == ETIMEDOUT && g->locked && g->switch_number == seen)
-			atomic_store_explicit(&g->drop_request, true, memory_order_relaxed);
-		else if (err != 0 && err != ETIMEDOUT)
+		if (err != 0 && err != ETIMEDOUT)
 			check(err, "pthread_cond_timedwait");
+		if (err == ETIMEDOUT)
+			g->timeouts++;
+		else if (g->locked)
+			g->failed_wakeups++;
+		if (err == ETIMEDOUT && g->locked && g->switch_number == seen) {
+			atomic_store_explicit(&g->drop_request, true, memory_order_relaxed);
+			g->drop_requests++;
+		}
 	}
 }
 
 /* Old lock: wait as long as it takes; no one is ever asked to let go. */
 static void wait_old(struct gil *g)
 {
-	while (g->locked)
+	while (g->locked) {
 		check(pthread_cond_wait(&g->cond, &g->mutex), "pthread_cond_wait");
+		if (g->locked)
+			g->failed_wakeups++;
+	}
 }
 
 /*
@@ -219,6 +228,9 @@ void gil_stats(struct gil *g, struct gil_stats *out)
 {
 	check(pthread_mutex_lock(&g->mutex), "pthread_mutex_lock");
 	out->handoffs = g->switch_number;
+	out->timeouts = g->timeouts;
+	out->drop_requests = g->drop_requests;
+	out->failed_wakeups = g->failed_wakeups;
 	check(pthread_mutex_unlock(&g->mutex), "pthread_mutex_unlock");
 	out->forced_drops = atomic_load(&g->forced_drops);
 }

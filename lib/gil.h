@@ -68,6 +68,9 @@ struct gil {
 
 	atomic_bool drop_request;      /* the eval breaker the holder polls */
 	atomic_ulong forced_drops;     /* drops caused by a drop request */
+	unsigned long timeouts;        /* new: a waiter's interval ran out (mutex) */
+	unsigned long drop_requests;   /* new: a waiter set drop_request (mutex) */
+	unsigned long failed_wakeups;  /* a waiter woke and found the lock taken (mutex) */
 };
 
 /* One thread's view of the lock; only its own thread touches it. */
@@ -81,6 +84,9 @@ struct gil_thread {
 struct gil_stats {
 	unsigned long handoffs;        /* the lock passed to a different thread */
 	unsigned long forced_drops;    /* a holder dropped because it was asked */
+	unsigned long timeouts;        /* a waiter's timed wait ran out */
+	unsigned long drop_requests;   /* a waiter asked the holder to drop */
+	unsigned long failed_wakeups;  /* a waiter woke to find the lock held again */
 };
 
 /*
