@@ -13,8 +13,9 @@
  * the lock when it starts, runs its tasks holding it, and drops it when it
  * ends, as a Python thread does.
  *
- *   cpu: the kernel runs in chunks of GIL_TICK_ITERS iterations with a check
- *        point after each, so the holder gives way when it must.
+ *   cpu: the kernel runs in chunks with a check point after each (every
+ *        4,096 iterations under the new lock, every K bytecodes' worth under
+ *        the old), so the holder gives way when it must.
  *   io, net: a blocking call (a wait, a request's socket round trip to the
  *        slow server): the lock is dropped around it and taken back after,
  *        as time.sleep and socket calls do in CPython. net starts a private
@@ -27,14 +28,16 @@
  *
  * --gil new (default) is CPython 3.2+'s lock with --switch-interval-us U
  * (default 5000, sys.getswitchinterval() = 0.005); old is Python 2's, which
- * releases and re-takes the lock every --ticks K check points (default 100,
- * sys.setcheckinterval's default); none runs with no lock.
+ * releases and re-takes the lock every --ticks K bytecodes (default 100,
+ * sys.setcheckinterval's default; a bytecode is GIL_BYTECODE_ITERS kernel
+ * iterations, see lib/gil.h); none runs with no lock.
  *
- * JSON adds: gil, switch_interval_us, ticks, tick_iters, handoffs (the lock
+ * JSON adds: gil, switch_interval_us, ticks, tick_iters (kernel iterations
+ * between check points), handoffs (the lock
  * changed hands), forced_drops (a holder dropped because a waiter asked),
  * timeouts (a waiter's switch interval ran out), drop_requests (a waiter
  * asked the holder to drop), failed_wakeups (a waiter woke to find the lock
- * held again), wait_s (time all threads spent waiting for the lock),
+ * held again), max_waiting (the most threads that waited at once), wait_s (time all threads spent waiting for the lock),
  * wait_max_s (the longest total of one thread) and takes.
  */
 #include <stdio.h>
@@ -75,12 +78,13 @@ static void report_lock(struct run *run, struct gil *g, const struct gil_pool *p
 	run_extra_str(run, "gil", gil_mode_names[g->mode]);
 	run_extra_int(run, "switch_interval_us", interval_us);
 	run_extra_int(run, "ticks", ticks);
-	run_extra_int(run, "tick_iters", GIL_TICK_ITERS);
+	run_extra_int(run, "tick_iters", (long long)g->check_iters);
 	run_extra_int(run, "handoffs", (long long)st.handoffs);
 	run_extra_int(run, "forced_drops", (long long)st.forced_drops);
 	run_extra_int(run, "timeouts", (long long)st.timeouts);
 	run_extra_int(run, "drop_requests", (long long)st.drop_requests);
 	run_extra_int(run, "failed_wakeups", (long long)st.failed_wakeups);
+	run_extra_int(run, "max_waiting", (long long)st.max_waiting);
 	run_extra_num(run, "wait_s", (double)p->wait_ns / 1e9);
 	run_extra_num(run, "wait_max_s", (double)p->wait_max_ns / 1e9);
 	run_extra_int(run, "takes", (long long)p->takes);
@@ -94,7 +98,7 @@ int main(int argc, char **argv)
 		  0, 0, gil_mode_names, &mode },
 		{ "switch-interval-us", "new lock: switch interval in us, 1..10000000 (default 5000)",
 		  1, 10000000, NULL, &interval_us },
-		{ "ticks", "old lock: check points between releases, 1..1000000 (default 100)",
+		{ "ticks", "old lock: bytecodes between releases, 1..1000000 (default 100)",
 		  1, 1000000, NULL, &ticks },
 		{ NULL, NULL, 0, 0, NULL, NULL },
 	};
