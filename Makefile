@@ -72,6 +72,17 @@ DEMOS     := $(patsubst demos/%.c,$(BUILD)/demos/%,$(wildcard demos/*.c))
 PYTHON    ?= $(shell python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
 PYMODELS  := $(if $(PYTHON),$(patsubst models/python/%.py,$(BUILD)/%,$(wildcard models/python/py_*.py)))
 
+# Boost.Context's fcontext (libboost-context-dev) for this compiler's target:
+# bench/lat_switch's outside reference row, left out without it. The static
+# archive, so that jump_fcontext is called directly, as co_switch is, not
+# through the PLT of a shared library.
+BOOST_CONTEXT := $(shell printf 'extern char jump_fcontext;\nint main(void) { return &jump_fcontext == 0; }\n' | \
+	$(CC) $(LDFLAGS) -x c - -o /dev/null -l:libboost_context.a 2>/dev/null && echo yes)
+ifeq ($(BOOST_CONTEXT),yes)
+$(BUILD)/obj/bench/lat_switch.o: CFLAGS += -DCM_BOOST_CONTEXT
+$(BUILD)/bench/lat_switch: LDLIBS += -l:libboost_context.a
+endif
+
 .PHONY: all test check bench plots results flags demo clean
 .SECONDARY:
 all: $(MODELS) $(TOOLS) $(BENCHES) $(BENCH_AUX) $(UNITTESTS) $(HELPERS) $(DEMOS) $(PYMODELS)
