@@ -134,6 +134,10 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libcm.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 
+# test_coro_tasks makes the runtime's allocator and the worker pool's
+# condition variable fail on purpose.
+$(BUILD)/tests/test_coro_tasks: LDLIBS += -Wl,--wrap=co_alloc -Wl,--wrap=pthread_cond_init
+
 test:
 	@sh scripts/test.sh
 
