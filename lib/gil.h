@@ -41,7 +41,10 @@
  * 6.9-7.5 ns a bytecode with python3.11 on the development machine (9
  * bytecodes an iteration of `for i in range(n): s += i * i`, 62-68 ns),
  * the kernel 0.7-0.9 ns an iteration: 8 to 11 iterations a bytecode, so
- * 100 bytecodes are about 1,000 iterations, about 0.75 us.
+ * 100 bytecodes are about 1,000 iterations, about 0.75 us. (Python 2
+ * counted "ticks", and a few cheap opcodes such as LOAD_FAST did not tick,
+ * so its 100 ticks were somewhat more bytecodes than 100; its bytecodes
+ * were slower, too. Here a tick is a bytecode of this Python.)
  */
 #ifndef CM_GIL_H
 #define CM_GIL_H
