@@ -130,6 +130,10 @@ $(BUILD)/tests/helpers/%: $(BUILD)/obj/tests/helpers/%.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+# forkrace makes lib/child.c's prctl late (--wrap), to open the race child_fork closes.
+$(BUILD)/tests/helpers/forkrace: LDFLAGS += -Wl,--wrap=prctl
+$(BUILD)/tests/helpers/forkrace: $(BUILD)/libcm.a
+
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libcm.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@

@@ -82,7 +82,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -90,6 +89,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "child.h"
 #include "coro.h"
 
 enum mechanism {
@@ -543,12 +543,11 @@ static pid_t partner_start(struct pingpong *pp, pthread_t *tid)
 			die("pthread_create", err);
 		return 0;
 	}
-	pid_t pid = fork();
+	/* Never outlive the benchmark, whatever stops it. */
+	pid_t pid = child_fork();
 	if (pid < 0)
 		die("fork", errno);
 	if (pid == 0) {
-		/* Never outlive the benchmark, whatever stops it. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		partner_main(pp);
 		_exit(0);
 	}

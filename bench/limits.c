@@ -50,12 +50,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench.h"
+#include "child.h"
 #include "coro.h"
 #include "limit_cause.h"
 
@@ -276,13 +276,12 @@ static void attempt(const struct variant *v, long n, struct outcome *o)
 		fprintf(stderr, "limits: pipe: %s\n", strerror(errno));
 		exit(1);
 	}
-	pid_t child = fork();
+	pid_t child = child_fork();
 	if (child < 0) {
 		fprintf(stderr, "limits: fork of the attempt at %ld: %s\n", n, strerror(errno));
 		exit(1);
 	}
 	if (child == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close(report[0]);
 		release_fd = release[0];
 		report_fd = report[1];

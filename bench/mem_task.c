@@ -68,11 +68,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench.h"
+#include "child.h"
 #include "coro.h"
 
 enum model { MODEL_CORO, MODEL_THREAD, MODEL_PROCESS, MODEL_COUNT };
@@ -319,7 +319,6 @@ static void child_wait(int ready_fd, int release_fd)
 {
 	char c = 'r';
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (write(ready_fd, &c, 1) != 1)
 		_exit(1);
 	while (read(release_fd, &c, 1) < 0 && errno == EINTR)
@@ -345,7 +344,7 @@ static int grow_children(pid_t *pid, long *started, long to, const int release[2
 		exit(1);
 	}
 	for (; *started < to; ++*started) {
-		if ((pid[*started] = fork()) < 0) {
+		if ((pid[*started] = child_fork()) < 0) {
 			err = errno;
 			break;
 		}
@@ -427,14 +426,13 @@ static void isolated(void (*run)(const char *, long, struct span), const char *v
 		     long param, struct span s)
 {
 	int status;
-	pid_t pid = fork();
+	pid_t pid = child_fork();
 
 	if (pid < 0) {
 		fprintf(stderr, "mem_task: fork: %s\n", strerror(errno));
 		exit(1);
 	}
 	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		run(variant, param, s);
 		fflush(stdout);
 		_exit(0);

@@ -12,6 +12,7 @@
  * Bad input: one line on stderr, exit 2; a failed pthread_create: exit 3.
  */
 #include <pthread.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -81,11 +82,15 @@ int main(int argc, char **argv)
 	uint64_t t0 = now_ns();
 	tl_begin(n);
 	int err = run_tasks(t, n, spawn);
-	tl_finish("await_gather");
+	int written = tl_finish("await_gather") == 0;   /* or it said why */
 	if (err != 0) {
 		fprintf(stderr, "await_gather: pthread_create: %s\n", strerror(err));
 		return 3;
 	}
 	printf("%s: %ld tasks, %.3f s\n", argv[1], n, (double)(now_ns() - t0) / 1e9);
-	return 0;
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "await_gather: writing the report: %s\n", strerror(errno));
+		return 1;
+	}
+	return written ? 0 : 1;
 }

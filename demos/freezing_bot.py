@@ -16,6 +16,7 @@ per tick; the findings line per mode gives ticks, missed ticks and the lag
 import asyncio
 import concurrent.futures
 import multiprocessing
+import os
 import time
 
 import lesson
@@ -80,7 +81,8 @@ def main():
     n = calibrate(1.0 * a.scale)
     ctx = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(1, mp_context=ctx,
-                                                initializer=common.die_with_parent) as pool:
+                                                initializer=common.die_with_parent,
+                                                initargs=(os.getpid(),)) as pool:
         pool.submit(abs, 1).result()          # start the worker before timing
         for mode in ("inline", "thread", "process"):
             log = lesson.Log()

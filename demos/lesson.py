@@ -10,6 +10,7 @@ prints its findings as "key: value" lines for scripts/demo.sh.
 """
 import argparse
 import os
+import re
 import sys
 import time
 
@@ -18,13 +19,27 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import common  # noqa: E402  (the models' shared module, found via the path above)
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad usage is one line, as in every program of the suite, and exit 2."""
+
+    def error(self, message):
+        self.exit(2, "%s: %s (try --help)\n" % (self.prog, message))
+
+
+def _scale(text):
+    """A decimal of ASCII digits (float() would take "nan" and other scripts' digits)."""
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", text) or not 0.001 <= float(text) <= 10:
+        raise argparse.ArgumentTypeError("invalid value '%s' (accepted: 0.001..10)" % text)
+    return float(text)
+
+
 def args(doc):
-    p = argparse.ArgumentParser(description=doc.splitlines()[0])
-    p.add_argument("--scale", type=float, default=1.0, help="multiply every time by F")
+    p = _Parser(description=doc.splitlines()[0])
+    p.add_argument("--scale", type=_scale, default=1.0, help="multiply every time by F")
     p.add_argument("--out", required=True, help="directory for the timeline CSVs")
     a = p.parse_args()
-    if not 0.001 <= a.scale <= 10:
-        p.error("--scale: invalid value '%g' (accepted: 0.001..10)" % a.scale)
+    if not os.path.isdir(a.out):
+        p.error("--out: '%s' is not a directory" % a.out)
     return a
 
 

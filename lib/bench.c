@@ -43,7 +43,9 @@ enum cli_status bench_parse(int argc, char **argv, const char *name, const char 
 			return CLI_DONE;
 		}
 		if (strncmp(arg, "--", 2) != 0) {
-			fprintf(stderr, "%s: %s: unexpected argument (try --help)\n", name, arg);
+			char shown[CLI_SHOWN_MAX];
+			fprintf(stderr, "%s: %s: unexpected argument (try --help)\n", name,
+				cli_shown(arg, shown));
 			return CLI_BAD;
 		}
 		const char *opt = arg + 2, *eq = strchr(opt, '=');
@@ -52,8 +54,10 @@ enum cli_status bench_parse(int argc, char **argv, const char *name, const char 
 		if (e == NULL)
 			e = cli_find(extras, opt, len);
 		if (e == NULL) {
-			fprintf(stderr, "%s: %.*s: unknown option (try --help)\n", name,
-				(int)(len + 2), arg);
+			char shown[CLI_SHOWN_MAX], text[CLI_SHOWN_MAX];
+			snprintf(text, sizeof text, "%.*s", (int)(len + 2), arg);
+			fprintf(stderr, "%s: %s: unknown option (try --help)\n", name,
+				cli_shown(text, shown));
 			return CLI_BAD;
 		}
 		const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);

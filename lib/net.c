@@ -4,14 +4,17 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "measure.h"
 
 int net_parse_addr(const char *text, bool allow_zero, struct sockaddr_in *out)
 {
@@ -92,21 +95,154 @@ bool net_answer_ok(const char *got, size_t len, long i, long ms)
 	return len == net_answer_text(want, i, ms) && memcmp(got, want, len) == 0;
 }
 
+/*
+ * The run's record of requests, in a shared mapping (net_client_init) so
+ * that fork()ed children count into the parent's copy; `local` until then.
+ */
+struct client {
+	long tasks;
+	long timeout_ms;            /* 0: NET_TIMEOUT_MS of each request's d */
+	atomic_long completed, failed;
+	atomic_bool given_up;       /* a request timed out */
+	atomic_flag claimed;        /* the first failure took `first` */
+	struct {
+		char call[48];
+		long task;
+		int err;
+		struct sockaddr_in to;
+	} first;
+};
+
+static struct client local = { .claimed = ATOMIC_FLAG_INIT };
+static struct client *C = &local;
+
+int net_client_init(long tasks, long timeout_ms)
+{
+	struct client *c = mmap(NULL, sizeof *c, PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	local.tasks = tasks;
+	local.timeout_ms = timeout_ms;
+	if (c == MAP_FAILED)
+		return -errno;
+	memcpy(c, &local, sizeof *c);
+	C = c;
+	return 0;
+}
+
+int64_t net_deadline(long ms)
+{
+	long t = C->timeout_ms ? C->timeout_ms : NET_TIMEOUT_MS(ms);
+
+	return (int64_t)now_ns() + (int64_t)t * 1000000;
+}
+
+bool net_given_up(void)
+{
+	return atomic_load(&C->given_up);
+}
+
+void net_completed(void)
+{
+	atomic_fetch_add(&C->completed, 1);
+}
+
+void net_report(const char *call, long task, const struct sockaddr_in *to, int err)
+{
+	atomic_fetch_add(&C->failed, 1);
+	if (err == ETIMEDOUT)
+		atomic_store(&C->given_up, true);
+	if (atomic_flag_test_and_set(&C->claimed))
+		return;
+	snprintf(C->first.call, sizeof C->first.call, "%s", call);
+	C->first.task = task;
+	C->first.err = err;
+	C->first.to = *to;
+}
+
+int net_client_finish(const char *model)
+{
+	long failed = atomic_load(&C->failed), n = C->tasks;
+	char addr[NET_LINE_MAX];
+
+	if (failed == 0)
+		return 0;
+	if (C->first.err == ETIMEDOUT) {
+		fprintf(stderr, "%s: request %ld: no answer within %g s (%ld of %ld completed)\n",
+			model, C->first.task, (double)C->timeout_ms / 1000,
+			atomic_load(&C->completed), n);
+		return 1;
+	}
+	fprintf(stderr, "%s: net: task %ld: %s %s: %s (%ld of %ld requests failed)\n", model,
+		C->first.task, C->first.call, net_addr_str(&C->first.to, addr),
+		strerror(C->first.err), failed, n);
+	return net_exhausted(C->first.err) ? 3 : 1;
+}
+
 int net_socket(void)
 {
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	return fd < 0 ? -errno : fd;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
+/* Wait until fd is ready for events, or deadline: 0, -ETIMEDOUT or -errno. */
+static int wait_ready(int fd, short events, int64_t deadline)
+{
+	for (;;) {
+		int64_t left = deadline - (int64_t)now_ns();
+		struct pollfd p = { .fd = fd, .events = events };
+		int r;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		r = poll(&p, 1, (int)((left + 999999) / 1000000));
+		if (r > 0)
+			return 0;   /* ready, or an error the next call will return */
+		if (r < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+int net_connect_begin(int fd, const struct sockaddr_in *to)
+{
+	if (connect(fd, (const struct sockaddr *)to, sizeof *to) == 0)
+		return 0;
+	/* Interrupted, the handshake goes on regardless: wait for it alike. */
+	return errno == EINPROGRESS || errno == EINTR ? -EINPROGRESS : -errno;
+}
+
+int net_connect_end(int fd)
+{
+	int soerr = 0;
+	socklen_t sl = sizeof soerr;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
+		return -errno;
+	return -soerr;
+}
+
+/* Connect non-blocking fd to `to` by deadline: 0 or -errno. */
+static int connect_by(int fd, const struct sockaddr_in *to, int64_t deadline)
+{
+	int err = net_connect_begin(fd, to);
+
+	if (err == -EINPROGRESS && (err = wait_ready(fd, POLLOUT, deadline)) == 0)
+		err = net_connect_end(fd);
+	return err;
+}
+
+static int write_all(int fd, const char *buf, size_t len, int64_t deadline)
 {
 	while (len > 0) {
 		ssize_t w = send(fd, buf, len, MSG_NOSIGNAL);
+		int err;
 		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
+			if (errno != EINTR && errno != EAGAIN)
+				return -errno;
+			if ((err = wait_ready(fd, POLLOUT, deadline)) != 0)
+				return err;
+			continue;
 		}
 		buf += w;
 		len -= (size_t)w;
@@ -115,18 +251,21 @@ static int write_all(int fd, const char *buf, size_t len)
 }
 
 /* Read until end of file into buf; the length, or -errno (-EPROTO: too long). */
-static ssize_t read_to_eof(int fd, char *buf, size_t cap)
+static ssize_t read_to_eof(int fd, char *buf, size_t cap, int64_t deadline)
 {
 	size_t got = 0;
 
 	for (;;) {
 		ssize_t r = read(fd, buf + got, cap - got);
+		int err;
 		if (r == 0)
 			return (ssize_t)got;
 		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
+			if (errno != EINTR && errno != EAGAIN)
+				return -errno;
+			if ((err = wait_ready(fd, POLLIN, deadline)) != 0)
+				return err;
+			continue;
 		}
 		got += (size_t)r;
 		if (got == cap)
@@ -134,33 +273,32 @@ static ssize_t read_to_eof(int fd, char *buf, size_t cap)
 	}
 }
 
+/* Record task i's failure in call (err < 0) and pass err on. */
+static int fail(const char *call, long i, const struct sockaddr_in *to, int err)
+{
+	net_report(call, i, to, -err);
+	return err;
+}
+
 int net_exchange(int fd, const struct sockaddr_in *to, long i, long ms)
 {
 	char req[NET_LINE_MAX], got[NET_LINE_MAX];
 	size_t len = net_request_text(req, i);
+	int64_t deadline = net_deadline(ms);
 	ssize_t n;
 	int err;
 
-	while (connect(fd, (const struct sockaddr *)to, sizeof *to) != 0) {
-		if (errno != EINTR) {
-			err = -errno;
-			net_report("connect", i, to, -err);
-			return err;
-		}
-	}
-	if ((err = write_all(fd, req, len)) != 0) {
-		net_report("send", i, to, -err);
-		return err;
-	}
-	n = read_to_eof(fd, got, sizeof got);
-	if (n < 0) {
-		net_report("read", i, to, (int)-n);
-		return (int)n;
-	}
-	if (!net_answer_ok(got, (size_t)n, i, ms)) {
-		net_report("answer (does the server's --ms match?)", i, to, EPROTO);
-		return -EPROTO;
-	}
+	if (net_given_up())
+		return fail("connect", i, to, -ETIMEDOUT);
+	if ((err = connect_by(fd, to, deadline)) != 0)
+		return fail("connect", i, to, err);
+	if ((err = write_all(fd, req, len, deadline)) != 0)
+		return fail("send", i, to, err);
+	if ((n = read_to_eof(fd, got, sizeof got, deadline)) < 0)
+		return fail("read", i, to, (int)n);
+	if (!net_answer_ok(got, (size_t)n, i, ms))
+		return fail("answer (does the server's --ms match?)", i, to, -EPROTO);
+	net_completed();
 	return 0;
 }
 
@@ -168,45 +306,26 @@ int net_request(const struct sockaddr_in *to, long i, long ms)
 {
 	int fd = net_socket(), err;
 
-	if (fd < 0) {
-		net_report("socket", i, to, -fd);
-		return fd;
-	}
+	if (fd < 0)
+		return fail("socket", i, to, fd);
 	err = net_exchange(fd, to, i, ms);
 	close(fd);
 	return err;
 }
 
-int net_probe(const struct sockaddr_in *to)
+int net_probe(const char *model, const struct sockaddr_in *to)
 {
-	int fd = net_socket(), err = 0;
+	char addr[NET_LINE_MAX];
+	int fd = net_socket(), err = fd < 0 ? fd : 0;
 
-	if (fd < 0) {
-		net_report("socket", -1, to, -fd);
-		return fd;
+	if (fd >= 0) {
+		err = connect_by(fd, to, net_deadline(0));
+		close(fd);
 	}
-	while (connect(fd, (const struct sockaddr *)to, sizeof *to) != 0) {
-		if (errno != EINTR) {
-			err = -errno;
-			net_report("connect", -1, to, -err);
-			break;
-		}
-	}
-	close(fd);
+	if (err != 0)
+		fprintf(stderr, "%s: net: %s %s: %s\n", model, fd < 0 ? "socket" : "connect",
+			net_addr_str(to, addr), strerror(-err));
 	return err;
-}
-
-void net_report(const char *call, long task, const struct sockaddr_in *to, int err)
-{
-	static atomic_flag said = ATOMIC_FLAG_INIT;
-	char addr[NET_LINE_MAX], who[32] = "";
-
-	if (atomic_flag_test_and_set(&said))
-		return;
-	if (task >= 0)
-		snprintf(who, sizeof who, "task %ld: ", task);
-	fprintf(stderr, "%s: net: %s%s %s: %s\n", program_invocation_short_name, who, call,
-		net_addr_str(to, addr), strerror(err));
 }
 
 bool net_exhausted(int err)

@@ -14,12 +14,23 @@
  * "ms" a model reports is always the delay its tasks really met. A line
  * longer than NET_LINE_MAX bytes is a protocol error.
  *
+ * Deadlines: no request waits forever. Each one gets timeout_ms from its
+ * start (net_client_init; default NET_TIMEOUT_MS(d), generous beside the d
+ * a request should take), counted on CLOCK_MONOTONIC across connect, send
+ * and read, so a server that never accepts (a full backlog), accepts and
+ * never answers, or answers and never closes costs one deadline, then
+ * -ETIMEDOUT. After a first expiry the run has failed: requests that start
+ * later give up at once instead of each waiting out a deadline of its own.
+ *
  * Errors: every call returns 0 (or a descriptor) on success and -errno on
- * failure; a wrong answer is -EPROTO. The first failing call in a process is
- * printed once on stderr, naming the call, the task and the address, so a
- * run of 10,000 failing tasks prints one line. net_exhausted() says which
- * errors mean "out of a resource" (exit 3, like a failing fork) rather than
- * "the request went wrong" (exit 1).
+ * failure; a wrong answer is -EPROTO, no answer in time -ETIMEDOUT. Failures
+ * are not printed where they happen: the first one is kept, naming the call,
+ * the task and the address, and every one is counted, in a record shared
+ * with children forked after net_client_init. net_client_finish prints that
+ * one line once for the whole run (10,000 failing tasks, threads or
+ * processes, print one line) and picks the exit status: net_exhausted()
+ * says which errors mean "out of a resource" (exit 3, like a failing fork)
+ * rather than "the request went wrong" (exit 1).
  */
 #ifndef CM_NET_H
 #define CM_NET_H
@@ -27,8 +38,12 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define NET_LINE_MAX 48
+
+/* The default deadline of one request to a server that waits ms. */
+#define NET_TIMEOUT_MS(ms) (10L * (ms) + 5000)
 
 /*
  * Parse "HOST:PORT": HOST an IPv4 address in dotted form or "localhost",
@@ -58,20 +73,58 @@ long net_parse_request(const char *buf, size_t len);
 /* Is got[0..len) exactly the answer to task i with delay ms? */
 bool net_answer_ok(const char *got, size_t len, long i, long ms);
 
-/* A blocking TCP socket, close-on-exec. Descriptor, or -errno. */
+/*
+ * The run's client side: `tasks` requests, each given up after timeout_ms.
+ * Call once before starting threads or children (netserver_open does). 0, or
+ * -errno (the record stays process-local: children's failures are lost).
+ * Without it (unit tests) a request's deadline is NET_TIMEOUT_MS(its d).
+ */
+int net_client_init(long tasks, long timeout_ms);
+
+/*
+ * When every request has ended: 0 if none failed; else print the first
+ * failure once, with the count, and return the exit status (3 if it was
+ * running out of a resource, else 1). A deadline reads
+ *   <model>: request <i>: no answer within <X> s (<k> of <N> completed)
+ * any other failure
+ *   <model>: net: task <i>: <call> <address>: <error> (<f> of <N> requests failed)
+ */
+int net_client_finish(const char *model);
+
+/* The absolute deadline (CLOCK_MONOTONIC ns) of a request starting now. */
+int64_t net_deadline(long ms);
+
+/* Has a request of this run already timed out (so new ones give up)? */
+bool net_given_up(void);
+
+/* Count a request answered right. */
+void net_completed(void);
+
+/* A non-blocking TCP socket, close-on-exec. Descriptor, or -errno. */
 int net_socket(void);
 
 /*
- * On the blocking socket fd: connect to `to`, send task i's request, read
- * the answer to end of file and check it is task i's answer with delay ms.
- * fd stays open (the caller closes it). 0, or -errno (-EPROTO: wrong answer).
+ * Start connecting non-blocking fd to `to`: 0 connected, -EINPROGRESS
+ * (wait until fd is writable, then net_connect_end), or -errno.
+ */
+int net_connect_begin(int fd, const struct sockaddr_in *to);
+
+/* How a pending connect on fd ended, once it is writable: 0 or -errno. */
+int net_connect_end(int fd);
+
+/*
+ * On socket fd (from net_socket): connect to `to`, send task i's request,
+ * read the answer to end of file and check it is task i's answer with delay
+ * ms, waiting in poll() for at most the request's deadline. fd stays open
+ * (the caller closes it). 0, or -errno (-EPROTO: wrong answer, -ETIMEDOUT:
+ * none in time).
  */
 int net_exchange(int fd, const struct sockaddr_in *to, long i, long ms);
 
 /*
- * net_exchange for a task on the coroutine loop (net_co.c): fd is made
- * non-blocking, and connect, write and read park the task instead of the
- * thread. -ECANCELED if the task is cancelled meanwhile (not printed).
+ * net_exchange for a task on the coroutine loop (net_co.c): connect, write
+ * and read park the task instead of the thread, until the deadline.
+ * -ECANCELED if the task is cancelled meanwhile (not a failure).
  */
 int net_co_exchange(int fd, const struct sockaddr_in *to, long i, long ms);
 
@@ -79,9 +132,9 @@ int net_co_exchange(int fd, const struct sockaddr_in *to, long i, long ms);
 int net_request(const struct sockaddr_in *to, long i, long ms);
 
 /* Connect to `to` and hang up: is a server there? 0 or -errno (printed). */
-int net_probe(const struct sockaddr_in *to);
+int net_probe(const char *model, const struct sockaddr_in *to);
 
-/* Report a failed call once per process (the rest are counted silently). */
+/* Record a failed call (errno value err) of task i: kept if it is the first. */
 void net_report(const char *call, long task, const struct sockaddr_in *to, int err);
 
 /* Is err running out of descriptors, buffers, memory or local ports? */

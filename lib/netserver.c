@@ -8,11 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "coro.h"
 #include "net.h"
 #include "workload.h"
@@ -43,19 +43,29 @@ int netserver_listen(struct sockaddr_in *addr)
 /* One connection, owned by its task. */
 struct conn {
 	int fd;
-	long ms;
+	long ms, idle_ms;
 };
 
-/* Read one request line; the task index, or -1 (bad request or hang-up). */
-static long read_request(int fd)
+/*
+ * Read one request line within idle_ms of the accept; the task index, or -1
+ * (a bad or over-long line, a hang-up, or a client silent past the limit).
+ */
+static long read_request(int fd, long idle_ms)
 {
+	int64_t deadline = co_now() + idle_ms * CO_MS;
 	char buf[NET_LINE_MAX];
 	size_t got = 0;
 
 	while (got < sizeof buf) {
-		ssize_t r = co_read(fd, buf + got, sizeof buf - got);
-		if (r <= 0)
+		ssize_t r = read(fd, buf + got, sizeof buf - got);
+		if (r == 0)
 			return -1;
+		if (r < 0) {
+			if (errno != EINTR && (errno != EAGAIN ||
+					       co_wait_fd(fd, CO_READABLE, deadline) != 0))
+				return -1;
+			continue;
+		}
 		got += (size_t)r;
 		if (buf[got - 1] == '\n')
 			return net_parse_request(buf, got);
@@ -68,7 +78,7 @@ static int serve_conn(void *arg, intptr_t *value)
 {
 	struct conn *c = arg;
 	char answer[NET_LINE_MAX];
-	long i = read_request(c->fd);
+	long i = read_request(c->fd, c->idle_ms);
 	int err = 0;
 
 	(void)value;
@@ -83,13 +93,13 @@ static int serve_conn(void *arg, intptr_t *value)
 }
 
 /* Start a detached task serving fd; on failure fd is closed. */
-static void spawn_conn(int fd, long ms)
+static void spawn_conn(int fd, long ms, long idle_ms)
 {
 	struct conn *c = malloc(sizeof *c);
 	co_tid id;
 
 	if (c != NULL) {
-		*c = (struct conn){ fd, ms };
+		*c = (struct conn){ fd, ms, idle_ms };
 		if (co_spawn(&id, serve_conn, c) == 0) {
 			co_detach(id);
 			return;
@@ -101,7 +111,7 @@ static void spawn_conn(int fd, long ms)
 
 struct listener {
 	int lfd;
-	long ms;
+	long ms, idle_ms;
 };
 
 /*
@@ -118,7 +128,7 @@ static int accept_loop(void *arg, intptr_t *value)
 		int fd = co_accept(l->lfd, NULL, NULL);
 
 		if (fd >= 0) {
-			spawn_conn(fd, l->ms);
+			spawn_conn(fd, l->ms, l->idle_ms);
 		} else if (net_exhausted(-fd) || fd == -ECONNABORTED) {
 			co_sleep(co_now() + CO_MS);
 		} else {
@@ -136,10 +146,10 @@ static int accept_loop(void *arg, intptr_t *value)
  * this VM, measured: 0.77 s to spawn 10,000), which made the server, not
  * the delay, the limit on 10,000 concurrent requests.
  */
-int netserver_serve(int lfd, long ms)
+int netserver_serve(int lfd, long ms, long idle_ms)
 {
 	const struct co_config cfg = { .stack = CO_STACK_COPY };
-	struct listener l = { lfd, ms };
+	struct listener l = { lfd, ms, idle_ms };
 	int err = co_nonblock(lfd);
 
 	if (err != 0) {
@@ -150,27 +160,23 @@ int netserver_serve(int lfd, long ms)
 	return co_run(accept_loop, &l, NULL, &cfg);
 }
 
-/* In the forked child: die with the model, keep its stdout, serve forever. */
-static void child_main(pid_t parent, int lfd, long ms)
+/* In the forked child (dies with the model): serve forever. */
+static void child_main(int lfd, long ms)
 {
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(1);
 	/* Hold no copy of the model's stdin or stdout: a reader of the model's
 	 * output must see its end of file when the model exits. */
 	if (null >= 0) {
 		dup2(null, STDIN_FILENO);
 		dup2(null, STDOUT_FILENO);
 	}
-	_exit(netserver_serve(lfd, ms) == 0 ? 0 : 1);
+	_exit(netserver_serve(lfd, ms, NETSERVER_IDLE_MS) == 0 ? 0 : 1);
 }
 
 static int start_private(struct cli *cli, struct netserver *s)
 {
 	struct sockaddr_in *addr = &cli->wl.server;
-	pid_t parent = getpid();
 	int lfd;
 
 	memset(addr, 0, sizeof *addr);
@@ -180,7 +186,7 @@ static int start_private(struct cli *cli, struct netserver *s)
 	if (lfd < 0)
 		return 3;
 	fflush(NULL);
-	s->pid = fork();
+	s->pid = child_fork();
 	if (s->pid < 0) {
 		fprintf(stderr, "%s: fork for the net server: %s\n", cli->model, strerror(errno));
 		s->pid = 0;
@@ -188,7 +194,7 @@ static int start_private(struct cli *cli, struct netserver *s)
 		return 3;
 	}
 	if (s->pid == 0)
-		child_main(parent, lfd, cli->wl.ms);
+		child_main(lfd, cli->wl.ms);
 	close(lfd);
 	return 0;
 }
@@ -204,8 +210,12 @@ int netserver_open(struct cli *cli, struct netserver *s)
 	if (lim < 0)
 		fprintf(stderr, "%s: raising RLIMIT_NOFILE: %s (going on)\n", cli->model,
 			strerror((int)-lim));
+	if (net_client_init(cli->wl.tasks, cli->timeout_ms) != 0)
+		fprintf(stderr, "%s: mmap for the request record: %s (going on)\n", cli->model,
+			strerror(errno));
+	/* Nobody answering is a failed run, not a lack of resources. */
 	if (cli->connect)
-		return net_probe(&cli->wl.server) == 0 ? 0 : 3;
+		return net_probe(cli->model, &cli->wl.server) == 0 ? 0 : 1;
 	return start_private(cli, s);
 }
 

@@ -5,7 +5,10 @@
  * The server runs on the coroutine loop: one coroutine accepts, and each
  * connection gets a coroutine of its own that reads the request, sleeps d ms
  * on the loop, writes the answer and closes. Ten thousand connections are
- * ten thousand small coroutines in one thread.
+ * ten thousand small coroutines in one thread. A client gets idle_ms from
+ * the accept to send its request line, of at most NET_LINE_MAX bytes; one
+ * that is silent past that, or sends a longer line, is hung up on, so idle
+ * or hostile connections cannot hold descriptors for ever.
  *
  * A model's private server is a fork()ed child, not a thread of the model:
  *   - the model's own figures (user_s, sys_s, context switches, descriptors)
@@ -15,9 +18,9 @@
  *   - the coroutine loop lives in the child, apart from any loop of the model.
  * The parent creates the listening socket before forking, so the port is
  * known (and any error reported) in the parent with no pipe back. The child
- * asks for SIGKILL when the model dies (PR_SET_PDEATHSIG); Ctrl-C reaches
- * both through the terminal's process group; netserver_close kills and reaps
- * it. Call netserver_open before starting threads or a loop of the model's.
+ * cannot outlive the model (child_fork); Ctrl-C reaches both through the
+ * terminal's process group; netserver_close kills and reaps it. Call
+ * netserver_open before starting threads or a loop of the model's.
  */
 #ifndef CM_NETSERVER_H
 #define CM_NETSERVER_H
@@ -26,6 +29,9 @@
 #include <sys/types.h>
 
 #include "cli.h"
+
+/* How long a connection may stay silent before its request (slowserver --idle-ms). */
+#define NETSERVER_IDLE_MS 10000L
 
 struct netserver {
 	pid_t pid;      /* the private server, or 0 */
@@ -40,18 +46,20 @@ int netserver_listen(struct sockaddr_in *addr);
 
 /*
  * Serve net requests on listening socket lfd, each answered after ms
- * milliseconds, until a fatal error (returned as -errno, printed). Accept
- * failing for lack of descriptors is not fatal: the server waits for
- * connections in progress to close and accepts again.
+ * milliseconds, a connection silent for idle_ms before its request closed,
+ * until a fatal error (returned as -errno, printed). Accept failing for lack
+ * of descriptors is not fatal: the server waits for connections in progress
+ * to close and accepts again.
  */
-int netserver_serve(int lfd, long ms);
+int netserver_serve(int lfd, long ms, long idle_ms);
 
 /*
  * Prepare a model's run of the net workload (nothing for cpu and io): raise
- * the open-files limit, then either check that the --connect server answers
+ * the open-files limit, set up the client's record and deadline
+ * (net_client_init), then either check that the --connect server answers
  * or start a private server on 127.0.0.1 with delay cli->wl.ms and put its
- * address in cli->wl.server. Returns 0, or the exit status (3) after
- * printing why.
+ * address in cli->wl.server. Returns 0, or the exit status after printing
+ * why: 1 nobody answers at --connect, 3 out of a resource.
  */
 int netserver_open(struct cli *cli, struct netserver *s);
 

@@ -3,9 +3,13 @@
 #include "run.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+
+#include "net.h"
+#include "timeline.h"
 
 /* Entries of /proc/self/fd, less the one opendir itself holds. */
 static int open_fds(void)
@@ -129,11 +133,16 @@ int run_finish(struct run *r)
 	bool complete = r->done == r->cli->wl.tasks && !r->failed;
 	bool ok = complete && r->total == want && r->shortfall[0] == '\0';
 	char got[40], expect[40];
+	int status = r->shortfall[0] ? 3 : 0;
 
 	wl_u128_str(r->total, got);
 	wl_u128_str(want, expect);
-	if (r->shortfall[0])
+	/* One line on stderr says why a run failed: what ran short, the first
+	 * failed request (net_client_finish), or the totals. */
+	if (status)
 		fprintf(stderr, "%s\n", r->shortfall);
+	else if (r->cli->wl.kind == WL_NET && (status = net_client_finish(r->cli->model)) != 0)
+		ok = false;
 	else if (!ok)
 		fprintf(stderr, "%s: result %s from %ld of %ld tasks, expected %s\n",
 			r->cli->model, got, r->done, r->cli->wl.tasks, expect);
@@ -141,8 +150,12 @@ int run_finish(struct run *r)
 		print_json(r, wall, got, ok);
 	else
 		print_summary(r, wall, got, ok);
-	fflush(stdout);
-	if (r->shortfall[0])
-		return 3;
-	return ok ? 0 : 1;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: writing the report: %s\n", r->cli->model, strerror(errno));
+		return status ? status : 1;
+	}
+	if (status)
+		return status;
+	/* A timeline asked for and not written (tl_finish said why) fails the run. */
+	return ok && !tl_failed() ? 0 : 1;
 }

@@ -8,7 +8,9 @@
  *   ... on exhaustion: run_shortfall(&r, "tasks", k, T, errno) ...
  *   return run_finish(&r);
  *
- * Exit status: 0 verified, 1 wrong or missing results, 3 out of a resource.
+ * Exit status: 0 verified; 1 wrong or missing results, a failed request
+ * (net.h: its one line is printed here) or a report or timeline not
+ * written; 3 out of a resource (a shortfall, or requests out of descriptors).
  * With --json the report is one JSON object on stdout with the keys the
  * harness reads: model, workload, tasks, workers, wall_s, user_s, sys_s,
  * max_rss_kb, ctx_voluntary, ctx_involuntary (getrusage, children included),

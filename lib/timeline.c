@@ -21,6 +21,7 @@ struct tl_slot {
 static struct tl_slot *slots;   /* NULL: no timeline wanted */
 static long nslots;
 static uint64_t t0_ns;
+static bool failed;             /* a timeline was asked for and not written */
 
 int tl_begin(long tasks)
 {
@@ -33,6 +34,7 @@ int tl_begin(long tasks)
 	if (slots == MAP_FAILED) {
 		fprintf(stderr, "timeline: mmap of %zu bytes: %s\n", len, strerror(errno));
 		slots = NULL;
+		failed = true;
 		return -1;
 	}
 	nslots = tasks;
@@ -94,5 +96,11 @@ int tl_finish(const char *model)
 	}
 	munmap(slots, (size_t)nslots * sizeof *slots);
 	slots = NULL;
+	failed |= rc != 0;
 	return rc;
+}
+
+bool tl_failed(void)
+{
+	return failed;
 }

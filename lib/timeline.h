@@ -41,4 +41,7 @@ u128 tl_run_task(const struct wl_params *p, long i);
 /* Write the CSV to $CM_TIMELINE and free the slots; 0, or -1 (message printed). */
 int tl_finish(const char *model);
 
+/* Did tl_begin or tl_finish fail (the run then fails: run_finish)? */
+bool tl_failed(void);
+
 #endif

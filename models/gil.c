@@ -21,7 +21,8 @@
  *        as time.sleep and socket calls do in CPython. net starts a private
  *        server unless --connect names one (lib/netserver.h); each request
  *        opens its own socket, so running out of descriptors shows as failed
- *        requests (exit 1), not as a shortfall.
+ *        requests (exit 3, with how many failed: lib/net.h), not as a
+ *        shortfall.
  *
  * If pthread_create fails, no more threads are started, the started ones
  * finish and are joined, and the run exits with status 3.

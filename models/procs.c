@@ -11,15 +11,17 @@
  * The parent reads records until every write end is closed (EOF), then
  * reaps every child. A child that exits non-zero marks the run failed.
  *
- * Children ask for SIGKILL when the parent dies (PR_SET_PDEATHSIG), so a
- * killed parent leaves no stray processes behind.
+ * Children are forked by child_fork (lib/child.h): they die with the
+ * parent, even one killed just after the fork, so none is left behind.
  *
  * If fork fails at child k, no more are started; the started ones finish,
  * are read and reaped, and the run exits with status 3.
  *
- * net: each child makes its task's request with a blocking socket of its
- * own (a descriptor table of its own too, so procs meets pid_max long
- * before it could run out of descriptors).
+ * net: each child makes its task's request with a socket of its own (a
+ * descriptor table of its own too, so procs meets pid_max long before it
+ * could run out of descriptors). Failed requests are counted in a record
+ * the children share with the parent (lib/net.h), which prints one line
+ * for all of them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,10 +32,10 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "cli.h"
 #include "netserver.h"
 #include "run.h"
@@ -44,14 +46,6 @@ struct record {
 	int64_t pad;
 	u128 value;
 };
-
-/* In a child: die with the parent, and do not flush the parent's stdio. */
-static void child_setup(pid_t parent)
-{
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(1);
-}
 
 static void send_result(int fd, const struct wl_params *wl, long i)
 {
@@ -80,16 +74,13 @@ static void child_main(int fd, const struct wl_params *wl, long k, atomic_long *
 static long fork_children(pid_t *pid, long want, int fd[2], const struct wl_params *wl,
 			  atomic_long *next, int *err)
 {
-	pid_t parent = getpid();
-
 	for (long k = 0; k < want; k++) {
-		pid[k] = fork();
+		pid[k] = child_fork();
 		if (pid[k] < 0) {
 			*err = errno;
 			return k;
 		}
 		if (pid[k] == 0) {
-			child_setup(parent);
 			close(fd[0]);
 			child_main(fd[1], wl, k, next);
 			_exit(0);

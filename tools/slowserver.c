@@ -1,17 +1,20 @@
 /*
  * slowserver - the net workload's server on its own (protocol in lib/net.h).
  *
- *   build/slowserver [--port P] [--ms D] [--host A]
+ *   build/slowserver [--port P] [--ms D] [--host A] [--idle-ms L]
  *
  * Listens on A:P (default 127.0.0.1, port 7000; port 0 picks a free one),
  * prints "slowserver: listening on A:P ms D" once it accepts connections,
  * and answers each request D ms after reading it (default 100), every
- * connection on a coroutine of one loop. Runs until killed.
+ * connection on a coroutine of one loop. A connection that has not sent its
+ * request line (at most 48 bytes) within L ms of being accepted (default
+ * 10000) is closed. Runs until killed.
  * Point a model at it with `build/<model> net --connect A:P --ms D`.
  *
  * Exit status: 2 bad usage, 3 cannot listen or a fatal loop error.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,26 +24,31 @@
 
 static int bad(const char *option, const char *value, const char *accepted)
 {
+	char shown[CLI_SHOWN_MAX];
+
 	if (value == NULL)
 		fprintf(stderr, "slowserver: --%s: missing value (accepted: %s)\n", option,
 			accepted);
 	else
 		fprintf(stderr, "slowserver: --%s: invalid value '%s' (accepted: %s)\n", option,
-			value, accepted);
+			cli_shown(value, shown), accepted);
 	return 2;
 }
 
 static void usage(void)
 {
-	printf("usage: slowserver [--port P] [--ms D] [--host A]\n\n"
-	       "  --port P   TCP port, 0..65535 (default 7000; 0: any free port)\n"
-	       "  --ms D     delay before each answer in ms, 0..%ld (default 100)\n"
-	       "  --host A   IPv4 address to listen on (default 127.0.0.1)\n",
-	       CLI_MAX_MS);
+	printf("usage: slowserver [--port P] [--ms D] [--host A] [--idle-ms L]\n\n"
+	       "  --port P     TCP port, 0..65535 (default 7000; 0: any free port)\n"
+	       "  --ms D       delay before each answer in ms, 0..%ld (default 100)\n"
+	       "  --host A     IPv4 address to listen on (default 127.0.0.1)\n"
+	       "  --idle-ms L  close a connection that sent no request line in L ms,\n"
+	       "               1..%ld (default %ld); a line is at most %d bytes\n",
+	       CLI_MAX_MS, CLI_MAX_TIMEOUT_MS, NETSERVER_IDLE_MS, NET_LINE_MAX);
 }
 
-/* Parse argv into *addr and *ms; 0 to run, 1 after --help, 2 after a complaint. */
-static int parse(int argc, char **argv, struct sockaddr_in *addr, long long *ms)
+/* Parse argv into *addr, *ms and *idle; 0 to run, 1 after --help, 2 after a complaint. */
+static int parse(int argc, char **argv, struct sockaddr_in *addr, long long *ms,
+		 long long *idle)
 {
 	long long port = 7000;
 
@@ -60,11 +68,16 @@ static int parse(int argc, char **argv, struct sockaddr_in *addr, long long *ms)
 		} else if (strcmp(opt, "--ms") == 0) {
 			if (cli_number(val, 0, CLI_MAX_MS, ms) != 0)
 				return bad("ms", val, "0..600000");
+		} else if (strcmp(opt, "--idle-ms") == 0) {
+			if (cli_number(val, 1, CLI_MAX_TIMEOUT_MS, idle) != 0)
+				return bad("idle-ms", val, "1..86400000");
 		} else if (strcmp(opt, "--host") == 0) {
 			if (val == NULL || inet_pton(AF_INET, val, &addr->sin_addr) != 1)
 				return bad("host", val, "an IPv4 address");
 		} else {
-			fprintf(stderr, "slowserver: %s: unknown option (try --help)\n", opt);
+			char shown[CLI_SHOWN_MAX];
+			fprintf(stderr, "slowserver: %s: unknown option (try --help)\n",
+				cli_shown(opt, shown));
 			return 2;
 		}
 	}
@@ -76,9 +89,9 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_in addr;
 	char text[NET_LINE_MAX];
-	long long ms = 100;
+	long long ms = 100, idle = NETSERVER_IDLE_MS;
 	long lim;
-	int lfd, st = parse(argc, argv, &addr, &ms);
+	int lfd, st = parse(argc, argv, &addr, &ms, &idle);
 
 	if (st != 0)
 		return st == 1 ? 0 : st;
@@ -90,6 +103,9 @@ int main(int argc, char **argv)
 	if (lfd < 0)
 		return 3;
 	printf("slowserver: listening on %s ms %lld\n", net_addr_str(&addr, text), ms);
-	fflush(stdout);
-	return netserver_serve(lfd, (long)ms) == 0 ? 0 : 3;
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "slowserver: writing to stdout: %s\n", strerror(errno));
+		return 1;
+	}
+	return netserver_serve(lfd, (long)ms, (long)idle) == 0 ? 0 : 3;
 }

@@ -4,32 +4,39 @@ workloads (lib/workload.c), the report and exit status (lib/run.c) and the
 per-task timeline (lib/timeline.c).
 
     py_<model>.py <cpu|io|net> [--tasks T] [--n N] [--ms D] [--workers W]
-                  [--connect HOST:PORT] [--json]
+                  [--connect HOST:PORT] [--timeout-ms T] [--json]
 
-Bad input gets the same one-line message as the C models and exit status 2.
-The JSON object has the same keys; "result" is the exact decimal total
-(Python ints are exact, so the cpu sums match the C unsigned __int128 ones).
-Exit status: 0 verified, 1 wrong or missing results, 2 bad usage, 3 out of a
-resource. CM_TIMELINE=FILE writes task,start_s,end_s,worker,cpu as the C
-models do.
+Bad input gets the same one-line message as the C models and exit status 2,
+never a traceback: a number is ASCII digits only (no sign, no whitespace,
+no other script's digits). The JSON object has the same keys; "result" is
+the exact decimal total (Python ints are exact, so the cpu sums match the C
+unsigned __int128 ones). Exit status: 0 verified; 1 the run failed (a wrong
+result, a request that failed, was refused or got no answer in time, a
+report or timeline not written); 2 bad usage; 3 out of a resource.
+CM_TIMELINE=FILE writes task,start_s,end_s,worker,cpu as the C models do.
+Importing this module first opens /dev/null onto closed descriptors 0-2
+(slowserver.std_fds), as the C programs do.
 """
 import ctypes
 import json
 import os
-import re
 import resource
 import sys
 import threading
 import time
 
 import net
-from slowserver import die_with_parent  # noqa: F401  (for the models' children)
+import slowserver
+from slowserver import die_with_parent, shown  # noqa: F401  (for the models' children)
+
+slowserver.std_fds()
 
 WORKLOADS = ("cpu", "io", "net")
 MAX_TASKS = 10000000
 MAX_N = 1 << 32
 MAX_MS = 600000
 MAX_WORKERS = 1000000
+MAX_TIMEOUT_MS = 86400000
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -49,7 +56,7 @@ class Bad(Exception):
 def _usage(model, extras):
     opts = "".join(" [--%s X]" % e.name for e in extras)
     print("usage: %s <workload> [--tasks T] [--n N] [--ms D] [--workers W]"
-          " [--connect HOST:PORT] [--json]%s" % (model, opts))
+          " [--connect HOST:PORT] [--timeout-ms T] [--json]%s" % (model, opts))
     print()
     print("  cpu          task i sums k*k for 0 <= k < N + i, exactly")
     print("  io           task i waits D ms")
@@ -61,25 +68,33 @@ def _usage(model, extras):
     print("  --connect HOST:PORT")
     print("               net: use the slowserver there (its --ms must equal D);")
     print("               default: start a private one on 127.0.0.1")
+    print("  --timeout-ms T")
+    print("               net: give up a request with no answer after T ms,")
+    print("               1..%d (default 10 * D + 5000)" % MAX_TIMEOUT_MS)
     print("  --json       print one JSON object instead of a summary")
     for e in extras:
         print("  --%-11s %s" % (e.name, e.help))
     print()
-    print("Exit status: 0 verified, 1 wrong result, 2 bad usage, 3 out of a resource.")
+    print("Exit status: 0 verified; 1 the run failed (a wrong result, a request that")
+    print("failed, was refused or got no answer in time, a report not written);")
+    print("2 bad usage; 3 out of a resource (threads, processes, descriptors, memory).")
 
 
 def _number(model, name, text, lo, hi):
-    """text as a base-10 integer in [lo, hi], as cli_number accepts it."""
-    if re.fullmatch(r"-?[0-9]+", text) and lo <= int(text) <= hi:
+    """text as a base-10 integer in [lo, hi], as cli_number accepts it: ASCII
+    digits only (and never handed to int() when too long to be in range)."""
+    if slowserver.digits(text) and len(text.lstrip("0")) < 20 and lo <= int(text) <= hi:
         return int(text)
-    raise Bad("%s: --%s: invalid value '%s' (accepted: %d..%d)" % (model, name, text, lo, hi))
+    raise Bad("%s: --%s: invalid value '%s' (accepted: %d..%d)"
+              % (model, name, shown(text), lo, hi))
 
 
 def _parse(argv, model, extras):
     ranges = {"tasks": (1, MAX_TASKS), "n": (1, MAX_N), "ms": (0, MAX_MS),
-              "workers": (1, MAX_WORKERS)}
+              "workers": (1, MAX_WORKERS), "timeout-ms": (1, MAX_TIMEOUT_MS)}
     ranges.update({e.name: (e.lo, e.hi) for e in extras})
-    values = {"tasks": 0, "n": 10000000, "ms": 100, "workers": 0, "connect": None}
+    values = {"tasks": 0, "n": 10000000, "ms": 100, "workers": 0, "connect": None,
+              "timeout-ms": 0}
     values.update({e.name: e.default for e in extras})
     names, kind, as_json, i = "|".join(WORKLOADS), None, False, 0
     while i < len(argv):
@@ -94,15 +109,15 @@ def _parse(argv, model, extras):
         if not arg.startswith("--"):
             if kind is not None:
                 raise Bad("%s: workload: unexpected argument '%s' (accepted: one of %s)"
-                          % (model, arg, names))
+                          % (model, shown(arg), names))
             if arg not in WORKLOADS:
                 raise Bad("%s: workload: unknown workload '%s' (accepted: %s)"
-                          % (model, arg, names))
+                          % (model, shown(arg), names))
             kind = arg
             continue
         name, eq, value = arg[2:].partition("=")
         if name not in ranges and name != "connect":
-            raise Bad("%s: --%s: unknown option (try --help)" % (model, name))
+            raise Bad("%s: --%s: unknown option (try --help)" % (model, shown(name)))
         accepted = net.ADDR_RANGE if name == "connect" else "%d..%d" % ranges[name]
         if not eq:
             if i == len(argv):
@@ -112,7 +127,7 @@ def _parse(argv, model, extras):
         if name == "connect":
             if net.parse_addr(value) is None:
                 raise Bad("%s: --connect: invalid value '%s' (accepted: %s)"
-                          % (model, value, accepted))
+                          % (model, shown(value), accepted))
             values[name] = value
         else:
             values[name] = _number(model, name, value, *ranges[name])
@@ -121,13 +136,17 @@ def _parse(argv, model, extras):
     if values["connect"] is not None and kind != "net":
         raise Bad("%s: --connect: '%s' is for the net workload only (accepted: net)"
                   % (model, values["connect"]))
+    if values["timeout-ms"] and kind != "net":
+        raise Bad("%s: --timeout-ms: '%d' is for the net workload only (accepted: net)"
+                  % (model, values["timeout-ms"]))
     return kind, values, as_json
 
 
 class Cli:
     """The parsed command line: model, kind, tasks, n, ms, workers, json,
     connect (the --connect text or None), addr (net: the server's (host,
-    port), set by net.Server when private) and opts (a model's own options)."""
+    port), set by net.Server when private), timeout_ms (net: each request's
+    deadline) and opts (a model's own options)."""
 
     def __init__(self, model, kind, values, as_json):
         self.model, self.kind, self.json = model, kind, as_json
@@ -135,6 +154,7 @@ class Cli:
         self.n, self.ms = values.pop("n"), values.pop("ms")
         self.workers = values.pop("workers")
         self.connect = values.pop("connect")
+        self.timeout_ms = values.pop("timeout-ms") or net.default_timeout_ms(self.ms)
         self.addr = net.parse_addr(self.connect) if self.connect else None
         self.opts = values
 
@@ -217,14 +237,17 @@ class Timeline:
             self.rows[i] = (start, end, tid, cpu)
 
     def write(self, model):
+        """Write the CSV if asked for; False (message printed) if it could not be."""
         if not self.path:
-            return
+            return True
         try:
             write_timeline(self.path, ((i,) + self.rows[i] for i in sorted(self.rows)),
                            self.t0)
         except OSError as err:
-            print("%s: timeline: writing %s: %s" % (model, self.path, err.strerror),
+            print("%s: timeline: writing %s: %s" % (model, self.path, err.strerror or err),
                   file=sys.stderr)
+            return False
+        return True
 
 
 # The report and exit status (lib/run.c).
@@ -282,20 +305,27 @@ class Run:
         cli, want = self.cli, expected_total(self.cli)
         ok = (self.done == cli.tasks and not self.failed and self.total == want
               and not self.shortfall)
-        self.timeline.write(cli.model)
+        written = self.timeline.write(cli.model)
+        # One line on stderr says why a run failed: what ran short, the first
+        # failed request (net.finish), or the totals.
+        status = 3 if self.shortfall else 0
         if self.shortfall:
             print(self.shortfall, file=sys.stderr)
+        elif cli.kind == "net" and (status := net.finish(cli.model, cli.tasks)):
+            ok = False
         elif not ok:
             print("%s: result %d from %d of %d tasks, expected %d"
                   % (cli.model, self.total, self.done, cli.tasks, want), file=sys.stderr)
-        if cli.json:
-            print(self._json(wall, ok))
-        else:
-            pool = " on %d workers" % self.workers if self.workers else ""
-            print("%s %s: %d tasks%s, %.3f s, result %d, %s"
-                  % (cli.model, cli.kind, cli.tasks, pool, wall, self.total,
-                     "ok" if ok else "NOT OK"))
-        sys.stdout.flush()
-        if self.shortfall:
-            return 3
-        return 0 if ok else 1
+        try:
+            if cli.json:
+                print(self._json(wall, ok))
+            else:
+                pool = " on %d workers" % self.workers if self.workers else ""
+                print("%s %s: %d tasks%s, %.3f s, result %d, %s"
+                      % (cli.model, cli.kind, cli.tasks, pool, wall, self.total,
+                         "ok" if ok else "NOT OK"))
+            sys.stdout.flush()
+        except OSError as err:
+            slowserver.stdout_lost(cli.model, err)
+            return status or 1
+        return status or (0 if ok and written else 1)

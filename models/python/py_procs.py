@@ -9,10 +9,14 @@ One-per-task children send their record through one pipe; each record is
 a single small write, so records from many children never interleave. The
 parent reads until every write end is closed (EOF), then joins every child;
 a child that exits non-zero marks the run failed. Children die with the
-parent (PR_SET_PDEATHSIG). If starting child k fails, the started ones
-finish, are read and joined, and the run exits with status 3.
+parent, even one killed right after the fork (slowserver.die_with_parent).
+Each task's record carries its process's net failures (net.take_record),
+so the parent prints one line for all of them. If starting child k fails,
+the started ones finish, are read and joined, and the run exits with
+status 3.
 """
 import multiprocessing
+import os
 import sys
 
 import common
@@ -21,22 +25,24 @@ import net
 ctx = multiprocessing.get_context("fork")
 
 
-def child(cli, i, conn):
-    common.die_with_parent()
-    conn.send((i, common.timed(common.run_task, cli, i)))
+def child(cli, i, conn, parent):
+    common.die_with_parent(parent)
+    rec = common.timed(common.run_task, cli, i)
+    conn.send((i, rec, net.take_record()))
     conn.close()
 
 
 def pool_task(args):
     cli, i = args
-    return i, common.timed(common.run_task, cli, i)
+    rec = common.timed(common.run_task, cli, i)
+    return i, rec, net.take_record()
 
 
 def one_per_task(cli, run):
     reader, writer = ctx.Pipe(duplex=False)
-    procs = []
+    procs, parent = [], os.getpid()
     for i in range(cli.tasks):
-        p = ctx.Process(target=child, args=(cli, i, writer))
+        p = ctx.Process(target=child, args=(cli, i, writer, parent))
         try:
             p.start()
         except OSError as err:
@@ -47,9 +53,10 @@ def one_per_task(cli, run):
     seen = set()
     while True:
         try:
-            i, rec = reader.recv()
+            i, rec, failures = reader.recv()
         except EOFError:
             break
+        net.merge(failures)
         if i in seen:
             run.failed = True
             continue
@@ -63,12 +70,14 @@ def one_per_task(cli, run):
 
 def pooled(cli, run, workers):
     try:
-        pool = ctx.Pool(workers, initializer=common.die_with_parent)
+        pool = ctx.Pool(workers, initializer=common.die_with_parent, initargs=(os.getpid(),))
     except OSError as err:
         run.short("workers", 0, workers, err)
         return
     with pool:
-        for i, rec in pool.imap_unordered(pool_task, ((cli, i) for i in range(cli.tasks))):
+        for i, rec, failures in pool.imap_unordered(pool_task,
+                                                    ((cli, i) for i in range(cli.tasks))):
+            net.merge(failures)
             run.task_done(i, rec)
         pool.close()
         pool.join()

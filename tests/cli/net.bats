@@ -99,13 +99,13 @@ verified() {
 	[[ "$stderr" == *"answer (does the server's --ms match?) $server: Protocol error"* ]]
 }
 
-@test "--connect to a port nobody listens on: one line, exit 3, nothing run" {
+@test "--connect to a port nobody listens on: one line, exit 1, nothing run" {
 	start_slowserver 10
 	kill "$server_pid"
 	wait "$server_pid" 2>/dev/null || true
 	for model in $(net_models); do
 		run --separate-stderr "$BUILD/$model" net --tasks 3 --connect "$server"
-		[ "$status" -eq 3 ]
+		[ "$status" -eq 1 ]
 		[ -z "$output" ]
 		[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
 		[[ "$stderr" == "$model: net: connect $server: Connection refused" ]]

@@ -25,6 +25,12 @@ bad_input() {
 @test "zero workers" { bad_input threads "--workers: invalid value '0' (accepted: 1..1000000)" cpu --workers 0; }
 @test "workers not a number" { bad_input procs "--workers: invalid value 'two'" cpu --workers two; }
 @test "missing value" { bad_input threads "--tasks: missing value (accepted: 1..10000000)" cpu --tasks; }
+@test "tasks after a tab, shown escaped" { bad_input seq "--tasks: invalid value '\\t3'" cpu --tasks $'\t3'; }
+@test "tasks after a newline, on one line" { bad_input threads "--tasks: invalid value '\\n3'" cpu --tasks $'\n3'; }
+@test "minus zero ms" { bad_input procs "--ms: invalid value '-0'" io --ms -0; }
+@test "plus tasks" { bad_input seq "--tasks: invalid value '+3'" cpu --tasks +3; }
+@test "timeout-ms zero" { bad_input seq "--timeout-ms: invalid value '0' (accepted: 1..86400000)" net --timeout-ms 0; }
+@test "timeout-ms for io" { bad_input threads "--timeout-ms: '5' is for the net workload only" io --timeout-ms 5; }
 @test "unknown option" { bad_input seq "--fast: unknown option" cpu --fast; }
 @test "unknown workload" { bad_input procs "unknown workload 'gpu'" gpu; }
 @test "missing workload" { bad_input threads "workload: missing" --tasks 3; }
