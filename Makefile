@@ -10,7 +10,8 @@
 #                     (PROFILE=smoke|quick|full, RESULTS_DIR=dir; see scripts/bench.sh)
 #   make plots        redraw the charts of a run without measuring (RUN=dir,
 #                     default results/latest)
-#   make results      rewrite RESULTS.md from a run (RUN=dir, default results/latest)
+#   make results      rewrite RESULTS.md from a run (RUN=dir, default results/latest;
+#                     RESULTS_MD=file writes that file instead)
 #   make flags        print the compiler and flags the build uses
 #   make demo         the classroom demos in order; DEMO=<name> runs one,
 #                     LIST=1 lists them, RECORD=1 also writes CSV, SVG and PNG
@@ -22,7 +23,8 @@
 #   SAN=asan|tsan     sanitizer build; pair it with BUILD=build/asan etc.
 #   BUILD=dir         where programs go (default: build)
 #   PROFILE=smoke|quick|full  the bench sizes (default quick; scripts/profiles.sh)
-#   RESULTS_DIR=dir   where bench stores its runs (default results)
+#   RESULTS_DIR=dir   where bench stores its runs (default results); RESULTS.md
+#                     goes to dir/RESULTS.md unless RESULTS_MD=file says otherwise
 #   RUN=dir           the run plots and results read (default results/latest)
 #
 # Layout: every models/X.c and tools/X.c becomes $(BUILD)/X (tools: programs
@@ -148,21 +150,26 @@ test:
 check: all
 	@sh scripts/test.sh --no-install --only default
 
+# The variables below reach the scripts through the environment, never
+# through the recipe's text: a value with spaces, quotes, ';' or '*' stays
+# one value (make passes command-line variables to the environment; export
+# covers those set otherwise).
+export BUILD PYTHON PROFILE RESULTS_DIR RESULTS_MD RUN DEMO LIST RECORD DEMO_FAST
+
 bench:
 	@sh scripts/bench.sh
 
 plots:
-	@sh scripts/plots.sh $(RUN)
+	@sh scripts/plots.sh
 
 results:
-	@python3 scripts/results.py $(RUN)
+	@python3 scripts/results.py $${RESULTS_MD:+--out "$$RESULTS_MD"} -- $${RUN:+"$$RUN"}
 
 flags:
 	@echo $(CC) $(CFLAGS)
 
 demo: all
-	@BUILD='$(BUILD)' DEMO='$(DEMO)' LIST='$(LIST)' RECORD='$(RECORD)' \
-		DEMO_FAST='$(DEMO_FAST)' PYTHON='$(PYTHON)' sh scripts/demo.sh
+	@sh scripts/demo.sh
 
 clean:
 	rm -rf build

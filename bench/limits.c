@@ -19,10 +19,12 @@
  * that running out of memory (the OOM killer) ends the attempt, not this
  * program.
  *
- * The search doubles N from a start to a cap (smoke: 8 to 64; quick: 256 to
- * 4,096, processes 128 to 1,024, below every limit; full: 4,096 to 131,072,
- * coroutines to 1,048,576, processes from 32,768: a fork costs milliseconds
- * on some virtual machines, and the failing attempt counts the edge anyway). The first attempt that
+ * The search doubles N from a start to a cap (smoke: 8 to 64, below every
+ * limit; quick: coroutines 4,096 to 1,048,576 and threads 4,096 to 131,072,
+ * so that both meet their limits (threads meet pid_max in a few seconds),
+ * processes 128 to 1,024; full: the same, and processes from 32,768 to
+ * 131,072: a fork costs milliseconds on some virtual machines, and the
+ * failing attempt counts the edge anyway). The first attempt that
  * fails ends it: when creation failed at task k, those k were alive
  * together, so max_n is k (or the last N that succeeded, if larger) and the
  * errno together with the machine's state at that moment names the limit
@@ -38,9 +40,10 @@
  * and the limit is named by projecting the last success's peak mappings and
  * tasks to the failing N (memory when neither limit is near).
  *
- * WARNING: at full scale the thread and process searches run the machine
- * out of pids for a moment, and fork fails for everyone meanwhile: run it
- * on a quiet machine, not in a loop. smoke and quick stay far below.
+ * WARNING: at quick and full scale the thread search (and at full the
+ * process search) runs the machine out of pids for a moment, and fork fails
+ * for everyone meanwhile: run it on a quiet machine, not in a loop. smoke
+ * stays far below.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -399,17 +402,17 @@ static const char usage_text[] =
 	"The largest number of waiting coroutines (guarded and copy stacks),\n"
 	"threads (default and 64 KiB stacks) and processes alive at once, and the\n"
 	"limit that stopped them, by doubling N.\n"
-	"full runs this machine out of pids for a moment: not on a busy machine.\n"
+	"quick and full run this machine out of pids for a moment: not on a busy machine.\n"
 	"CSV on stdout: model,variant,max_n,stopped_by,detail\n";
 
 int main(int argc, char **argv)
 {
 	/* [model][scale]: where the doubling starts and where it stops. */
 	static const long start[MODEL_COUNT][3] = {
-		{ 8, 256, 4096 }, { 8, 256, 4096 }, { 8, 128, 32768 },
+		{ 8, 4096, 4096 }, { 8, 4096, 4096 }, { 8, 128, 32768 },
 	};
 	static const long cap[MODEL_COUNT][3] = {
-		{ 64, 4096, 1048576 }, { 64, 4096, 131072 }, { 64, 1024, 131072 },
+		{ 64, 1048576, 1048576 }, { 64, 131072, 131072 }, { 64, 1024, 131072 },
 	};
 	long long only = MODEL_COUNT;
 	const struct cli_extra extras[] = {

@@ -1,9 +1,11 @@
 # create_mem.gp - chart 5: what a task costs to create and to keep, per model
 # and variant, from cost_create.csv (left) and mem_task.csv (right), log-log.
-# Variables: dir, cseries ("model/variant" names in cost_create.csv) and
+# Params (read with param/pnum; dir from draw.gp): cseries ("model/variant" names in cost_create.csv) and
 # mseries ("model/variant/metric" names in mem_task.csv), space-separated.
 # References: 1 µs per creation; one 4 KiB page per task, the least a task
 # with a stack of its own can touch.
+cseries = param('cseries')
+mseries = param('mseries')
 fc = dir.'/cost_create.csv'
 fm = dir.'/mem_task.csv'
 key(m, v) = m.'/'.v

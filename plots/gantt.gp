@@ -1,12 +1,15 @@
 # gantt.gp - a recorded demo timeline drawn as a Gantt chart, SVG and PNG.
 #
-#   gnuplot -e "data='t.csv'; out='t'; title='...'" plots/gantt.gp
+#   gnuplot -c plots/gantt.gp DATA OUT TITLE
 #
-# data: the CSV scripts/timeline.py --record writes (section,task,start_s,
+# The three arrive as strings, never as gnuplot code. DATA: the CSV scripts/timeline.py --record writes (section,task,start_s,
 # end_s,worker,cpu,row,worker_index; one line per bar). One row per task,
 # top to bottom in the file's order, labelled "section task"; a bar from
 # start to end, coloured by worker, with the worker's name at its end.
-# Writes out.svg and out.png.
+# Writes OUT.svg and OUT.png.
+data = ARG1
+out = ARG2
+title = ARG3
 set datafile separator ','
 stats data using 7 name 'R' nooutput
 rows = R_max + 1

@@ -1,5 +1,5 @@
 # gil.gp - chart 7: the GIL in four panels, from the experiments' CSVs.
-# Variables: dir, cores, and has_scaling, has_sweep, has_convoy, has_heartbeat
+# Params (read with param/pnum; dir from draw.gp): cores, and has_scaling, has_sweep, has_convoy, has_heartbeat
 # (1 when that CSV is in the run; a missing one leaves its panel saying so).
 #   a) speedup per lock against workers (gil_scaling.csv), ideal min(cores, W)
 #   b) switch-interval sweep (gil_sweep.csv): handoffs per second, with the
@@ -7,6 +7,13 @@
 #   c) convoy (gil_convoy.csv): I/O operations per second per lock, with
 #      1 / 5 ms = 200 per second, what the new GIL allows
 #   d) heartbeat (heartbeat.csv): worst tick lag per mode, with the 10 ms tick
+cores = pnum('cores', 1)
+has_scaling = pnum('has_scaling', 0)
+has_sweep = pnum('has_sweep', 0)
+has_convoy = pnum('has_convoy', 0)
+has_heartbeat = pnum('has_heartbeat', 0)
+# The lock series of gil_scaling.csv, each its colour.
+lstyle(m) = (m eq 'threads') ? 2 : (m eq 'procs') ? 3 : (m eq 'gil_new') ? 4 : (m eq 'gil_old') ? 6 : 8
 set multiplot layout 2,2 title 'The GIL: where the global lock costs'
 set key noenhanced font ',9'
 
@@ -29,7 +36,7 @@ if (has_scaling) {
 	locks = 'threads procs gil_new gil_old'
 	plot ideal(x) ls 20 title 'ideal: min(cores, W)', \
 	     for [m in locks] f using 'workers':(sel(m, strcol('model'), column('speedup'))) \
-	         with linespoints ls mstyle(m) title m
+	         with linespoints ls lstyle(m) title m
 	unset logscale; unset xrange; set autoscale
 } else {
 	set label 9 missing('gil_scaling.csv') at graph 0.5,0.5 center noenhanced

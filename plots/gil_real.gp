@@ -1,14 +1,17 @@
 # gil_real.gp - chart 10: the real GIL (CPython) beside the emulated one
 # (lib/gil.c, the new GIL), in two panels. C solid, Python dashed.
-# Variables: dir, cores, has_cpu, has_sweep (1 when that panel's data are in
-# the run), seqmed and pyseqmed (seq's and py_seq's cpu medians, s), and
-# has_threads, has_procs, has_py_procs (1 when cpu.csv has that model).
-#   a) cpu.csv: speedup against W of py_threads (over py_seq) beside gil
-#      (over seq), with threads, procs and py_procs for scale; ideal
-#      min(cores, W). Under either GIL the threads stay near 1.
+# Params: cores, has_cpu, has_sweep (1 when that panel's data are in the
+# run), models (cpu.csv's models to draw: gil and py_threads first, then
+# threads, procs and py_procs where the run has them) and base_<m> (the
+# median each one's speedup is over, s: seq's for C, py_seq's for Python).
+#   a) cpu.csv: speedup against W of py_threads beside gil, with the others
+#      for scale; ideal min(cores, W). Under either GIL the threads stay near 1.
 #   b) gil_sweep.csv and py_gil_sweep.csv: hand-offs per second against the
 #      switch interval, log-log, with 1 / interval: one hand-off per
 #      interval, what a waiter that asks after one interval allows at most.
+cores = pnum('cores', 1)
+has_cpu = pnum('has_cpu', 0)
+has_sweep = pnum('has_sweep', 0)
 set multiplot layout 1,2 title 'The real GIL (CPython, dashed) beside the emulated one (lib/gil.c, solid)'
 set key noenhanced font ',9'
 
@@ -26,17 +29,15 @@ if (has_cpu) {
 	set samples 400
 	set key top left
 	ideal(w) = w < cores ? w : cores
-	base(m) = is_py(m) ? pyseqmed : seqmed
-	# The GIL pair first, then the others where the run has them.
-	models = 'gil py_threads' . (has_threads ? ' threads' : '') . (has_procs ? ' procs' : '') . \
-		(has_py_procs ? ' py_procs' : '')
+	base(m) = pnum('base_' . m, NaN)
+	models = param('models')
 	label(m) = (m eq 'gil') ? 'gil (emulated new GIL)' : (m eq 'py_threads') ? 'py_threads (real GIL)' : m
-	# Here py_threads pairs with gil, not threads: the same colour, dashed.
-	style(m) = (m eq 'py_threads') ? 10 + mstyle('gil') : mstyle(m)
+	# Here py_threads pairs with gil, not threads: gil's colour, dashed.
+	lcol(m) = (m eq 'py_threads') ? mcolour('gil') : mcolour(m)
 	plot ideal(x) ls 20 title 'ideal: min(cores, W)', \
 	     1 ls 21 title 'sequential', \
 	     for [i=1:words(models)] f using 'workers':(sel(word(models,i), strcol('model'), base(word(models,i)) / column('median_s'))) \
-	         with linespoints ls style(word(models,i)) lw ((i <= 2) ? 3 : 1.5) title label(word(models,i))
+	         with linespoints lc rgb lcol(word(models,i)) dt mdash(word(models,i)) pt mpoint(word(models,i)) ps 0.8 lw ((i <= 2) ? 3 : 1.5) title label(word(models,i))
 	unset logscale; unset xrange; set autoscale
 } else {
 	set label 9 'not measured: cpu.csv lacks py_threads, py_seq, gil or seq rows' at graph 0.5,0.5 center noenhanced

@@ -1,7 +1,9 @@
 # io_wall.gp - chart 1: io fan-out, wall time against N per model (log-log).
-# Variables: dir, models (space-separated), d (the wait, s).
+# Params: models (space-separated), d (the wait, s); dir from draw.gp.
 # The ideal is d itself: N tasks that each wait d, all at once, take d; seq
 # waits one after another and takes N*d, drawn too.
+models = param('models')
+d = pnum('d', NaN)
 f = dir.'/io.csv'
 set key top left
 set title sprintf('io fan-out: N tasks each waiting d = %g ms', d*1000)
@@ -16,4 +18,4 @@ set yrange [d/2 : STATS_max*2]
 plot d ls 20 title sprintf('ideal: d = %g ms', d*1000), \
      d*x ls 21 title 'one after another: N·d', \
      for [i=1:words(models)] f using 'tasks':(sel(word(models,i), strcol('model'), column('median_s'))) \
-         with linespoints ls mstyle(word(models,i)) title word(models,i)
+         with linespoints lw 2 lc rgb mcolour(word(models,i)) dt mdash(word(models,i)) pt mpoint(word(models,i)) ps 0.8 title word(models,i)

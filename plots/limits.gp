@@ -1,8 +1,11 @@
 # limits.gp - chart 6: where each model stops, the largest N it reached in
 # the io fan-out and what stopped it, from limits.csv (log scale).
-# Variables: dir, pid_max, map_count (vm.max_map_count), files (open files).
+# Params (read with param/pnum; dir from draw.gp): pid_max, map_count (vm.max_map_count), files (open files).
 # The machine's limits are drawn as the lines the bars run into: threads and
 # processes share pid_max, a guarded stack costs two mappings.
+pid_max = pnum('pid_max', 0)
+map_count = pnum('map_count', 0)
+files = pnum('files', 0)
 f = dir.'/limits.csv'
 set title 'Where each model stops: the largest N reached, and why'
 set xlabel 'largest N of concurrent tasks (log scale)'

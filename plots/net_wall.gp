@@ -1,5 +1,7 @@
 # net_wall.gp - chart 8: net fan-out, wall time against N per model (log-log).
-# Variables: dir, models, d (the server's delay, s). Ideal: d, as for io.
+# Params (read with param/pnum; dir from draw.gp): models, d (the server's delay, s). Ideal: d, as for io.
+models = param('models')
+d = pnum('d', NaN)
 f = dir.'/net.csv'
 set key top left
 set title sprintf('net fan-out: N requests over loopback TCP, server answers after %g ms', d*1000)
@@ -14,4 +16,4 @@ set yrange [d/2 : STATS_max*2]
 plot d ls 20 title sprintf('ideal: d = %g ms', d*1000), \
      d*x ls 21 title 'one after another: N·d', \
      for [i=1:words(models)] f using 'tasks':(sel(word(models,i), strcol('model'), column('median_s'))) \
-         with linespoints ls mstyle(word(models,i)) title word(models,i)
+         with linespoints lw 2 lc rgb mcolour(word(models,i)) dt mdash(word(models,i)) pt mpoint(word(models,i)) ps 0.8 title word(models,i)

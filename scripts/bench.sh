@@ -18,40 +18,49 @@
 # hyperfine benchmark, times in s, workers 0 meaning one per task), one
 # <program>.csv per microbenchmark or experiment, and charts/.
 #
-# Suites join when their program exists: a model in build/ (seq, threads,
-# procs, gil, coro) joins io and cpu (coro: io only, its cpu tasks run one
-# after another by design); a model joins net when `<model> net` runs; a
-# program in build/bench/ joins as a CSV step. The Python reference models
-# (build/py_seq, py_threads, py_procs, py_asyncio: the Makefile makes those
-# wrappers when python3 is present) join the same suites and CSVs under their
-# own names, with their own cpu sizes (PY_CPU_* in scripts/profiles.sh: a
-# Python loop iteration costs about 100 times a C one) and without py_asyncio
-# in cpu (like coro); models/python/gil_sweep.py, the real GIL's twin of
-# bench/gil_sweep, joins as the CSV step py_gil_sweep when they are there.
-# Nothing missing is faked: RESULTS.md says what was not measured and why.
+# The models come from models/models.tsv (scripts/models.sh reads it): a
+# model joins each suite of its "suites" column when its program
+# BUILD/<binary> is there, with the io and net sizes of its fanout and the
+# cpu sizes of its language (scripts/profiles.sh). A model whose fanout is
+# "one" runs the cpu list on one worker (its language's sequential
+# baseline); the others run it at each W. Every reference model whose
+# fanout is "loop" also runs its io once at SLEEPERS_N x SLEEPERS_MS
+# (sleepers.csv: its own wall time and peak RSS, the million-sleepers
+# headline). A program in build/bench/ joins as a CSV step; the Python
+# programs that are not models (models/python/gil_sweep.py, the real GIL's
+# twin of bench/gil_sweep) join when a Python model is built. A program in
+# BUILD/ that is not in the table is refused; a table row whose program is
+# absent is recorded in machine.json ("not_built": its tool, and whether
+# that tool is installed) and RESULTS.md says "not measured: <tool> not
+# installed" (or that it was not built). Nothing missing is faked.
 #
-# To add a model: put its name in C_MODELS or PY_MODELS (and in the cpu list
-# of plan_steps if it speeds cpu work up) and give it IO_N_<model> (and
-# NET_N_<model>) sizes in scripts/profiles.sh. To add a program: put its name
-# in BENCH_PROGRAMS (a Python one in PY_PROGRAMS, with its script in
-# script_<name>) and its CSV header in header_<name>. Then a chart
-# (scripts/plots.sh), its prose (CHARTS in scripts/results.py) and any lesson
-# it decides (LESSONS in scripts/lessons.py).
+# RESULTS.md goes to RESULTS_MD: by default the repository's RESULTS.md when
+# RESULTS_DIR is the default (results), else RESULTS_DIR/RESULTS.md, so that
+# a run kept elsewhere never rewrites the repository's file.
+#
+# To add a model: its source and one row in models/models.tsv (README:
+# Adding a model). To add a program: put its name in BENCH_PROGRAMS (a
+# Python one in PY_PROGRAMS, with its script in script_<name>) and its CSV
+# header in header_<name>. Then a chart (scripts/plots.sh), its sentences
+# (scripts/results.txt) and any lesson it decides (LESSONS in
+# scripts/lessons.py).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 root=$(pwd)
 
 PROFILE=${PROFILE:-quick}
 RESULTS_DIR=${RESULTS_DIR:-results}
-RESULTS_MD=${RESULTS_MD:-RESULTS.md}
+if [ "$RESULTS_DIR" = results ]; then
+	RESULTS_MD=${RESULTS_MD:-RESULTS.md}
+else
+	RESULTS_MD=${RESULTS_MD:-$RESULTS_DIR/RESULTS.md}
+fi
 BUILD=${BUILD:-build}
 . scripts/profiles.sh
+. scripts/models.sh
 # The interpreter the Makefile's py_* wrappers run, for the Python programs
 # that are not models (the same rule as the Makefile's PYTHON).
 PYTHON=${PYTHON:-$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)}
-
-C_MODELS="seq threads procs gil coro"
-PY_MODELS="py_seq py_threads py_procs py_asyncio"
 
 TIDY_HEADER=model,workload,tasks,workers,ms,n,runs,median_s,mean_s,stddev_s,min_s,max_s,user_s,system_s
 # The microbenchmarks and experiments, in run order, with their CSV headers:
@@ -67,6 +76,8 @@ header_gil_scaling=model,workers,median_s,min_s,max_s,speedup,handoffs,failed_wa
 header_gil_sweep=threads,interval_us,median_s,tasks_per_s,handoffs,handoffs_per_s
 header_gil_convoy=lock,cpu_threads,ops,ops_per_s,p50_us,p99_us,max_us
 header_heartbeat=mode,job_s,ticks,missed,lag_p50_ms,lag_p99_ms,lag_max_ms
+# The sleepers step's own CSV (one row per model, from its --json report).
+header_sleepers=model,tasks,ms,wall_s,max_rss_kb
 # The Python programs that are not models: run with $PYTHON when the Python
 # models are built; the same --scale and the same CSV contract.
 PY_PROGRAMS="py_gil_sweep"
@@ -112,7 +123,7 @@ stop_child() {
 }
 
 on_signal() {
-	trap '' INT TERM
+	trap '' INT TERM HUP QUIT
 	stop_child
 	say "bench: interrupted by SIG$1 during $step"
 	[ -n "$run" ] && mark_incomplete "interrupted by SIG$1 during $step"
@@ -120,6 +131,8 @@ on_signal() {
 }
 trap 'on_signal INT' INT
 trap 'on_signal TERM' TERM
+trap 'on_signal HUP' HUP
+trap 'on_signal QUIT' QUIT
 
 # in_group CMD...: run CMD as the leader of a new process group (setsid) in
 # the background and wait for it, so that a signal reaches this shell's trap
@@ -161,23 +174,22 @@ hyperfine_step() {
 		die "$step: jq could not read $raw"
 }
 
+# built MODEL: its program is in BUILD/.
+built() {
+	[ -x "$BUILD/$(model_get "$1" binary)" ]
+}
+
 # The measuring steps, one per line: "io MODEL", "cpu MODEL", "net MODEL",
-# "prog NAME", "pyprog NAME", then "plots". Writing RESULTS.md is the last
-# step, after the run is committed.
+# "sleepers MODEL", "prog NAME", "pyprog NAME", then "plots". Writing
+# RESULTS.md is the last step, after the run is committed.
 plan_steps() {
-	for model in $C_MODELS $PY_MODELS; do
-		[ -x "$BUILD/$model" ] || continue
-		eval "[ -n \"\${IO_N_$model:-}\" ]" && echo "io $model"
+	for suite in io cpu net; do
+		for model in $(models_where "has(\"suites\", \"$suite\")"); do
+			built "$model" && echo "$suite $model"
+		done
 	done
-	# Not coro or py_asyncio: one thread runs their cpu tasks back to back.
-	for model in seq threads procs gil py_seq py_threads py_procs; do
-		[ -x "$BUILD/$model" ] && echo "cpu $model"
-	done
-	for model in $C_MODELS $PY_MODELS; do
-		[ -x "$BUILD/$model" ] || continue
-		# A model takes part when it accepts the net workload.
-		timeout 10 "$BUILD/$model" net --tasks 1 --ms 1 >/dev/null 2>&1 &&
-			echo "net $model"
+	for model in $(models_where 'f("side") == "reference" && f("fanout") == "loop" && has("suites", "io")'); do
+		built "$model" && echo "sleepers $model"
 	done
 	for prog in $BENCH_PROGRAMS; do
 		[ -x "$BUILD/bench/$prog" ] && echo "prog $prog"
@@ -190,9 +202,23 @@ plan_steps() {
 	echo plots
 }
 
-# python_built: the Python models are there (and so is their interpreter).
+# python_built: a Python model is built (and so its interpreter is there).
 python_built() {
-	[ -n "$PYTHON" ] && [ -x "$BUILD/py_threads" ]
+	[ -n "$PYTHON" ] || return 1
+	for model in $(models_where 'f("lang") == "python"'); do
+		built "$model" && return 0
+	done
+	return 1
+}
+
+# size VAR MODEL: the profile's VAR for MODEL: VAR_<lang>_<fanout>, else
+# VAR_<fanout> (io and net lists), or VAR_<lang>, else VAR (cpu sizes).
+size() {
+	lang=$(model_get "$2" lang) fanout=$(model_get "$2" fanout)
+	for v in "$1_${lang}_$fanout" "$1_$fanout" "$1_$lang" "$1"; do
+		eval "val=\${$v:-}"
+		[ -n "$val" ] && { echo "$val"; return; }
+	done
 }
 
 # csv_step NAME COMMAND...: run COMMAND > NAME.csv and hold its header to
@@ -211,35 +237,40 @@ csv_step() {
 
 run_step() {
 	kind=$1 what=$2
-	bin="$root/$BUILD/$what"
+	bin="$root/$BUILD/$(model_get "$what" binary)"
 	case $kind in
-	io)
-		eval "ns=\$IO_N_$what"
-		say "$step io fan-out: $what, N = $(first "$ns") .. $(last "$ns"), d = $IO_MS ms"
-		hyperfine_step io "$what" "tasks=$ns" "io - 0 $IO_MS -" \
-			"$bin io --tasks {tasks} --ms $IO_MS" ;;
+	io | net)
+		ns=$(size "$(echo "$kind" | tr a-z A-Z)_N" "$what")
+		[ "$kind" = io ] && ms=$IO_MS || ms=$NET_MS
+		say "$step $kind fan-out: $what, N = $(first "$ns") .. $(last "$ns"), d = $ms ms"
+		hyperfine_step "$kind" "$what" "tasks=$ns" "$kind - 0 $ms -" \
+			"$bin $kind --tasks {tasks} --ms $ms" ;;
 	cpu)
-		# Python's sizes are its own: the C list would take minutes there.
-		case $what in
-		py_*) tasks=$PY_CPU_TASKS n=$PY_CPU_N workers=$PY_CPU_WORKERS ;;
-		*) tasks=$CPU_TASKS n=$CPU_N workers=$CPU_WORKERS ;;
-		esac
-		case $what in
-		seq | py_seq)
+		# Each language its own sizes: Python's loop is ~100x C's.
+		tasks=$(size CPU_TASKS "$what") n=$(size CPU_N "$what") workers=$(size CPU_WORKERS "$what")
+		if [ "$(model_get "$what" fanout)" = one ]; then
 			say "$step cpu: $what, $tasks tasks of n = $n, one worker"
 			hyperfine_step cpu "$what" "tasks=$tasks" "cpu - 1 - $n" \
-				"$bin cpu --tasks {tasks} --n $n" ;;
-		*)
+				"$bin cpu --tasks {tasks} --n $n"
+		else
 			say "$step cpu speedup: $what, W = $(first "$workers") .. $(last "$workers"), $tasks tasks of n = $n"
 			hyperfine_step cpu "$what" "workers=$workers" "cpu $tasks - - $n" \
-				"$bin cpu --tasks $tasks --n $n --workers {workers}" ;;
-		esac ;;
-	net)
-		eval "ns=\${NET_N_$what:-}"
-		[ -n "$ns" ] || { say "$step net fan-out: $what has no sizes in scripts/profiles.sh, left out"; return; }
-		say "$step net fan-out: $what, N = $(first "$ns") .. $(last "$ns"), d = $NET_MS ms"
-		hyperfine_step net "$what" "tasks=$ns" "net - 0 $NET_MS -" \
-			"$bin net --tasks {tasks} --ms $NET_MS" ;;
+				"$bin cpu --tasks $tasks --n $n --workers {workers}"
+		fi ;;
+	sleepers)
+		# Once, not under hyperfine: a million tasks take seconds, and
+		# the model's own report has its wall time and peak RSS.
+		n=$(size SLEEPERS_N "$what")
+		say "$step sleepers: $what io --tasks $n --ms $SLEEPERS_MS, once"
+		in_group "$bin" io --tasks "$n" --ms "$SLEEPERS_MS" --json >"$run/raw/sleepers-$what.json" ||
+			die "$step: $what io --tasks $n --ms $SLEEPERS_MS failed"
+		[ -f "$run/sleepers.csv" ] || echo "$header_sleepers" >"$run/sleepers.csv"
+		jq -r --arg model "$what" --argjson ms "$SLEEPERS_MS" '
+			if ([.tasks, .wall_s, .max_rss_kb] | map(type == "number") | all)
+			then [$model, .tasks, $ms, .wall_s, .max_rss_kb] | map(tostring) | join(",")
+			else error("its report lacks tasks, wall_s or max_rss_kb") end' \
+			"$run/raw/sleepers-$what.json" >>"$run/sleepers.csv" ||
+			die "$step: $run/raw/sleepers-$what.json: not a report with tasks, wall_s and max_rss_kb" ;;
 	prog)
 		say "$step $what --scale $PROFILE > $what.csv"
 		csv_step "$what" "$root/$BUILD/bench/$what" --scale "$PROFILE" ;;
@@ -264,6 +295,12 @@ if [ -n "$need" ]; then
 	sh scripts/deps.sh $need || exit 1
 fi
 make -s BUILD="$BUILD" all || die "make failed"
+models_check_built "$BUILD" || exit 2
+# latest is ours to replace only when it is a link (or absent).
+if [ -e "$RESULTS_DIR/latest" ] && [ ! -L "$RESULTS_DIR/latest" ]; then
+	echo "bench: $RESULTS_DIR/latest is a real file or folder, not the link to the newest run: move it away" >&2
+	exit 2
+fi
 
 # The run folder: mkdir fails rather than reuse a name, so a second run in the
 # same second takes the next free suffix and nothing is overwritten.
@@ -287,16 +324,24 @@ sh scripts/machine.sh "$PROFILE" "$BUILD" |
 		>"$run/machine.json" || die "machine.sh failed"
 
 steps=$(plan_steps)
-# Which models and programs were there: RESULTS.md tells "not landed" from
-# "left out of a suite" by this.
-models=$(for m in $C_MODELS $PY_MODELS; do [ -x "$BUILD/$m" ] && printf '%s ' "$m"; done)
+# Which models and programs were there: RESULTS.md tells "not installed"
+# from "left out of a suite" by this ("not_built": each absent model's tool).
+models=$(for m in $(models_where 1); do built "$m" && printf '%s ' "$m"; done)
+absent=$(for m in $(models_where 1); do
+	built "$m" && continue
+	tool=$(model_get "$m" tool)
+	tool_installed "$tool" && installed=true || installed=false
+	printf '%s=%s=%s ' "$m" "$tool" "$installed"
+done)
 programs=$(for p in $BENCH_PROGRAMS; do [ -x "$BUILD/bench/$p" ] && printf '%s ' "$p"; done)
 python_built && programs="$programs$PY_PROGRAMS"
 # The Python version goes with the run: the real GIL's figures depend on it.
 pyver=""
 python_built && pyver=$("$PYTHON" -c 'import platform; print(platform.python_version())')
-jq --arg models "$models" --arg programs "$programs" --arg python "$pyver" \
+jq --arg models "$models" --arg absent "$absent" --arg programs "$programs" --arg python "$pyver" \
 	'.models = ($models | split(" ") | map(select(. != ""))) |
+	 .not_built = ($absent | split(" ") | map(select(. != "") | split("=") |
+		{(.[0]): {tool: .[1], installed: (.[2] == "true")}}) | add // {}) |
 	 .programs = ($programs | split(" ") | map(select(. != ""))) |
 	 .python = (if $python == "" then null else $python end)' \
 	"$run/machine.json" >"$run/machine.json.new" && mv "$run/machine.json.new" "$run/machine.json"
@@ -319,7 +364,8 @@ rm -f "$run/INCOMPLETE"
 : >"$run/complete"
 mv "$run" "$RESULTS_DIR/$name" || die "mv $run $RESULTS_DIR/$name failed"
 run="$RESULTS_DIR/$name"
-ln -sfn "$name" "$RESULTS_DIR/latest.new" && mv -fT "$RESULTS_DIR/latest.new" "$RESULTS_DIR/latest"
+ln -sfn "$name" "$RESULTS_DIR/latest.new" && mv -fT "$RESULTS_DIR/latest.new" "$RESULTS_DIR/latest" ||
+	{ rm -f "$RESULTS_DIR/latest.new"; echo "bench: cannot point $RESULTS_DIR/latest at $name" >&2; exit 1; }
 step="[$total/$total]"
 say "$step RESULTS.md"
 python3 scripts/results.py --out "$RESULTS_MD" "$run" ||

@@ -20,6 +20,8 @@
 # measured. Each takes under 10 s. Exit status: 0, 1 if a demo failed, 2 on
 # bad usage.
 set -u
+# DEMO is a list of names, never a pattern: no globbing (DEMO='*').
+set -f
 cd "$(dirname "$0")/.." || exit 1
 
 BUILD=${BUILD:-build}

@@ -8,20 +8,39 @@ applies exactly that rule to the run's CSVs. A verdict is "confirmed",
 "not confirmed on this machine", or "not measured" when the data the rule
 needs are not in the run. Thresholds are generous on purpose: a verdict
 must not flip on noise, only on a different machine or a different model.
-The lessons are about the C models; the Python reference models (py_*) sit
-in the same CSVs and are left out of them.
+The lessons are about the suite's own models (side "suite" in
+models/models.tsv); the reference models sit in the same CSVs and are left
+out of them.
 
 Then the comparisons of the real GIL (CPython, the py_* models and
 models/python/gil_sweep.py) with the emulated one (lib/gil.c), in GIL_SHAPES:
 "match", "do not match on this machine", or "not measured", by the same
 kind of stated rule. They print after the lessons, in the same format.
-Also the loader of a results folder (class Run) that results.py shares.
+To add a lesson: one row of LESSONS (or GIL_SHAPES for a comparison of the
+real GIL with the emulated one): its id, the claim and the rule as a reader
+should read them, and its check, a function of the run returning
+(verdict, evidence) by exactly that rule, "not measured" with the reason
+when its rows are missing. measured(), speedup_rows() and at_cores() are
+the usual look-ups; models.py says which model is whose. RESULTS.md shows
+the row by itself; tests/cli/harness.bats wants a fixture row that
+confirms it (tests/fixtures/run) and one that does not (contradicts/).
+
+Also the loader of a results folder (class Run) that results.py and
+targets.py share. A results folder is untrusted input: Run checks
+machine.json and every CSV against its contract (the headers in
+scripts/bench.sh) and raises BadRun, one line naming the file, the line and
+what is wrong, before any figure is computed.
 """
 import csv
+import io
 import math
 import json
 import os
+import re
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import models  # noqa: E402
 
 CONFIRMED = "confirmed"
 NOT_CONFIRMED = "not confirmed on this machine"
@@ -43,26 +62,127 @@ MIN_INTERVALS = 10
 MIN_RUN_S = 0.05
 
 
-def number(text):
-    """text as an int or float when it is one, else text unchanged."""
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
+BENCH_SH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench.sh")
+# The columns that hold words; every other column holds a number.
+TEXT_COLUMNS = {"model", "workload", "mechanism", "placement", "variant", "stopped_by", "detail",
+                "stack_mode", "lock", "mode", "metric"}
+# The columns a row may leave empty: the tidy CSVs' ms (cpu) and n (io, net),
+# lat_switch's switches per round trip (counted for the kernel rows only).
+MAY_BE_EMPTY = {"ms", "n", "vol_switches_per_round_trip", "detail"}
+# Times and rates the figures divide by: a zero is damage, not a measurement.
+POSITIVE = {"median_s", "median_ns", "mean_s", "wall_s"}
+# The CSVs whose first column names a model of models/models.tsv.
+MODEL_CSVS = {"io", "cpu", "net", "sleepers"}
+MACHINE_NUMBERS = ("cpus_usable", "cpus_online", "mem_kb", "pid_max", "threads_max", "max_map_count")
+MACHINE_OBJECTS = ("open_files", "tools", "not_built")
+
+
+class BadRun(Exception):
+    """A results folder that breaks its contract: the message names the
+    file, the line and what is wrong."""
+
+
+def contracts():
+    """{csv name: [columns]} from scripts/bench.sh (TIDY_HEADER for the
+    suites, header_<name> for each program)."""
+    out = {}
+    with open(BENCH_SH) as f:
+        for line in f:
+            m = re.match(r"^(TIDY_HEADER|header_(\w+))=([\w,]+)$", line.strip())
+            if m and m.group(1) == "TIDY_HEADER":
+                for suite in ("io", "cpu", "net"):
+                    out[suite] = m.group(3).split(",")
+            elif m:
+                out[m.group(2)] = m.group(3).split(",")
+    return out
+
+
+CONTRACTS = contracts()
+
+
+def cell(where, col, text):
+    """TEXT of column COL as the contract reads it: a word, a finite number,
+    or None when empty and allowed; BadRun otherwise."""
+    if col in TEXT_COLUMNS:
         return text
+    if text == "":
+        if col in MAY_BE_EMPTY:
+            return None
+        raise BadRun("%s: %s is empty (a number belongs there)" % (where, col))
+    try:
+        value = int(text) if re.fullmatch(r"-?[0-9]+", text) else float(text)
+    except ValueError:
+        raise BadRun("%s: %s is '%s', not a number" % (where, col, text[:40])) from None
+    if not math.isfinite(value):
+        raise BadRun("%s: %s is '%s', not a finite number" % (where, col, text[:40]))
+    if col in POSITIVE and value <= 0:
+        raise BadRun("%s: %s is %s (a time must be above 0)" % (where, col, text))
+    return value
+
+
+def read_machine(path):
+    """machine.json as a dict, its numbers numbers; BadRun otherwise."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+        m = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise BadRun("%s: not text (binary data)" % path) from None
+    except ValueError as e:
+        raise BadRun("%s: not valid JSON (%s)" % (path, "empty" if not data.strip() else e)) from None
+    if not isinstance(m, dict):
+        raise BadRun("%s: a JSON %s, not an object" % (path, type(m).__name__.replace("list", "array")))
+    for key in MACHINE_NUMBERS:
+        v = m.get(key)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+            raise BadRun("%s: %s is %s, not a number" % (path, key, json.dumps(v)[:40]))
+    for key in MACHINE_OBJECTS:
+        if key in m and not isinstance(m[key], dict):
+            raise BadRun("%s: %s is %s, not an object" % (path, key, json.dumps(m[key])[:40]))
+    if not isinstance(m.get("models", []), list):
+        raise BadRun("%s: models is not an array" % path)
+    return m
+
+
+def read_csv(path, name):
+    """The rows of the CSV at PATH as dicts, checked against NAME's
+    contract; BadRun at the first line that breaks it."""
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise BadRun("%s: not text (binary data at byte %d)" % (path, e.start)) from None
+    if "\0" in text:
+        raise BadRun("%s: not text (a NUL byte at byte %d)" % (path, text.index("\0")))
+    lines = list(csv.reader(io.StringIO(text, newline="")))
+    header, want = lines[0], CONTRACTS.get(name)
+    if want is not None and header != want:
+        extra = [c for c in header if c not in want]
+        missing = [c for c in want if c not in header]
+        raise BadRun("%s line 1: the header is not the contract (%s)" % (path, "; ".join(
+            x for x in ("extra: " + ",".join(extra) if extra else "",
+                        "missing: " + ",".join(missing) if missing else "",
+                        "" if extra or missing else "columns out of order") if x)))
+    rows = []
+    for i, cells in enumerate(lines[1:], 2):
+        where = "%s line %d" % (path, i)
+        if len(cells) != len(header):
+            raise BadRun("%s: %d fields, the header has %d" % (where, len(cells), len(header)))
+        row = {col: cell(where, col, text) for col, text in zip(header, cells)}
+        if name in MODEL_CSVS and not models.known(row["model"]):
+            raise BadRun("%s: model '%s' is not in models/models.tsv" % (where, row["model"][:40]))
+        rows.append(row)
+    return rows
 
 
 class Run:
-    """A results folder: machine.json and the CSVs it holds."""
+    """A results folder: machine.json and the CSVs it holds, checked."""
 
     def __init__(self, path):
         self.path = path
-        with open(os.path.join(path, "machine.json")) as f:
-            self.machine = json.load(f)
-        self.cores = int(self.machine.get("cpus_usable") or 1)
+        self.machine = read_machine(os.path.join(path, "machine.json"))
+        self.cores = max(int(self.machine.get("cpus_usable") or 1), 1)
         self._cache = {}
 
     def rows(self, name):
@@ -72,10 +192,13 @@ class Run:
             if not os.path.exists(path) or os.path.getsize(path) == 0:
                 self._cache[name] = None
             else:
-                with open(path, newline="") as f:
-                    self._cache[name] = [{k: number(v) for k, v in r.items()}
-                                         for r in csv.DictReader(f)]
+                self._cache[name] = read_csv(path, name)
         return self._cache[name]
+
+    def check(self):
+        """Read every CSV the contracts name: BadRun at the first damage."""
+        for name in CONTRACTS:
+            self.rows(name)
 
     def select(self, name, **match):
         """Rows of NAME.csv whose columns equal every match; [] if absent."""
@@ -98,22 +221,14 @@ def fmt_n(x):
     return "{:,.0f}".format(x) if abs(x) >= 1000 else "%.3g" % x
 
 
-def is_py(model):
-    """A Python reference model (py_seq, py_threads...), not a C one."""
-    return str(model).startswith("py_")
-
-
-def baseline(model):
-    """The sequential model a speedup of MODEL is over: each language its own."""
-    return "py_seq" if is_py(model) else "seq"
-
-
 def speedup_rows(run, model_cpu, model_scaling):
-    """{workers: speedup} from cpu.csv (MODEL_CPU against its baseline's
-    median: seq for a C model, py_seq for a Python one) or, failing that,
-    from gil_scaling.csv (MODEL_SCALING's own column; C models only)."""
-    seq = run.select("cpu", model=baseline(model_cpu))
+    """{workers: speedup} from cpu.csv (MODEL_CPU against its language's
+    sequential model, models.baseline; for a language without one, against
+    its own W = 1 row) or, failing that, from gil_scaling.csv
+    (MODEL_SCALING's own column)."""
     rows = run.select("cpu", model=model_cpu)
+    base = models.baseline(model_cpu)
+    seq = run.select("cpu", model=base) if base else [r for r in rows if r["workers"] == 1]
     if seq and rows:
         return {r["workers"]: seq[0]["median_s"] / r["median_s"] for r in rows}, "cpu.csv"
     rows = run.select("gil_scaling", model=model_scaling)
@@ -139,7 +254,7 @@ def sum_vs_longest(run):
     n, d = s["tasks"], s["ms"] / 1000
     best = None
     for r in run.rows("io") or []:
-        if r["model"] != "seq" and not is_py(r["model"]) and r["tasks"] >= n:
+        if r["model"] != "seq" and models.is_suite(r["model"]) and r["tasks"] >= n:
             if best is None or (r["tasks"], r["median_s"]) < (best["tasks"], best["median_s"]):
                 best = r
     if best is None:
@@ -395,8 +510,12 @@ def main(argv):
         return 2
     try:
         run = Run(argv[1])
+        run.check()
     except OSError as e:
-        print("lessons.py: %s: %s" % (argv[1], e.strerror), file=sys.stderr)
+        print("lessons.py: %s: %s" % (e.filename or argv[1], e.strerror), file=sys.stderr)
+        return 2
+    except BadRun as e:
+        print("lessons.py: %s" % e, file=sys.stderr)
         return 2
     for lid, _, _, verdict, evidence in check_all(run) + check_shapes(run):
         print("%s\t%s\t%s" % (lid, verdict, evidence))

@@ -32,6 +32,12 @@ if command -v perf >/dev/null 2>&1 &&
 	perf stat -x, -e cycles true 2>&1 | grep -q '^[0-9]'; then
 	perf_counters=true
 fi
+# version CMD...: the first line CMD prints, or "none" when it cannot run.
+version() {
+	"$@" 2>/dev/null | head -n 1 | grep . || echo none
+}
+# The mode in use is the bracketed word of "always [madvise] never".
+thp=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then
 	commit="$commit (with uncommitted changes)"
@@ -56,8 +62,12 @@ jq -n \
 	--arg open_files_hard "$(ulimit -Hn)" \
 	--argjson perf_counters "$perf_counters" \
 	--arg perf_event_paranoid "$(read_or /proc/sys/kernel/perf_event_paranoid unknown)" \
-	--arg hyperfine "$(hyperfine --version 2>/dev/null || echo none)" \
-	--arg gnuplot "$(gnuplot --version 2>/dev/null || echo none)" \
+	--arg hyperfine "$(version hyperfine --version)" \
+	--arg gnuplot "$(version gnuplot --version)" \
+	--arg go "$(version go env GOVERSION)" \
+	--arg node "$(version node --version)" \
+	--arg libuv "$(version pkg-config --modversion libuv)" \
+	--arg thp "${thp:-unknown}" \
 	--arg commit "$commit" \
 	--arg loadavg "$(cut -d' ' -f1-3 /proc/loadavg)" \
 	'{profile: $profile, host: $host, cpu_model: $cpu_model,
@@ -68,5 +78,7 @@ jq -n \
 	  max_map_count: $max_map_count,
 	  open_files: {soft: $open_files_soft, hard: $open_files_hard},
 	  perf_counters: $perf_counters, perf_event_paranoid: $perf_event_paranoid,
-	  tools: {hyperfine: $hyperfine, gnuplot: $gnuplot}, commit: $commit,
+	  transparent_hugepage: $thp,
+	  tools: {hyperfine: $hyperfine, gnuplot: $gnuplot, go: $go, node: $node, libuv: $libuv},
+	  commit: $commit,
 	  loadavg_at_start: $loadavg}'

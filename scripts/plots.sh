@@ -1,41 +1,41 @@
 #!/bin/sh
 # plots.sh - draw a run's charts from its CSVs alone (what `make plots` runs).
 #
-#   sh scripts/plots.sh [RUN]        RUN: a results folder (default results/latest)
+#   sh scripts/plots.sh [RUN]        RUN: a results folder (default $RUN, else
+#                                    results/latest)
 #
 # Each chart is a gnuplot script in plots/ drawn twice into RUN/charts/, as
-# NAME.svg and NAME.png (pngcairo), after plots/common.gp. RESULTS.md links
-# those files, so a run carries its own charts. A chart whose CSV is not in the
-# run is left out (and said so here); it is never drawn from other data.
-# This script only works out the variables each chart needs from the CSVs
-# and machine.json (the models present, d, the core count, seq's median...).
+# NAME.svg and NAME.png, by plots/draw.gp. RESULTS.md links those files, so a
+# run carries its own charts. A chart whose CSV is not in the run is left out
+# (and said so here); it is never drawn from other data.
+# This script only works out the params each chart needs from the CSVs,
+# machine.json and models/models.tsv (which models, each one's colour and
+# dash, d, the core count, seq's median...). A run folder is untrusted
+# input: its path and its values reach gnuplot as data (draw.gp's arguments),
+# never as gnuplot code, and numbers pass through awk's numeric conversion.
 #
-# To add a chart: write plots/NAME.gp (its variables listed on top), then add
-# a line to draw_all below: the CSV it needs and the variables to pass.
+# To add a chart: write plots/NAME.gp (its params listed on top, read with
+# param()/pnum()), then add a line to draw_all below: the CSV it needs and
+# the params to pass.
 set -u
 cd "$(dirname "$0")/.." || exit 1
-run=${1:-results/latest}
+. scripts/models.sh
+run=${1:-${RUN:-results/latest}}
 [ -d "$run" ] || { echo "plots: $run: no such results folder" >&2; exit 2; }
 [ -f "$run/machine.json" ] || { echo "plots: $run/machine.json missing: not a results folder" >&2; exit 2; }
 mkdir -p "$run/charts" || exit 1
 failed=0
+NL='
+'
 
-# column_values FILE COLUMN: the distinct values of COLUMN, in first-seen
-# order, space-separated (for gnuplot's word lists).
-column_values() {
-	awk -F, -v col="$2" '
-		NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i; next }
-		c && !seen[$c]++ { printf "%s%s", sep, $c; sep = " " }' "$1"
-}
-
-# c_models / py_models WORDS: the C models, or the Python ones (py_*), of a
-# word list. The charts 1-3 and 8 are the C models' own; Python's rows join
-# them only in the C-beside-Python charts, each against its own baseline.
-c_models() {
-	for m in $1; do case $m in py_*) ;; *) printf '%s ' "$m" ;; esac; done | sed 's/ $//'
-}
-py_models() {
-	for m in $1; do case $m in py_*) printf '%s ' "$m" ;; esac; done | sed 's/ $//'
+# models_in FILE COND: the table's models (in table order) where COND holds
+# (see models_where) that have a row in FILE, space-separated.
+models_in() {
+	[ -s "$1" ] || return 0
+	have=$(awk -F, 'NR > 1 { print $1 }' "$1" | sort -u)
+	for m in $(models_where "$2"); do
+		printf '%s\n' "$have" | grep -qxF "$m" && printf '%s ' "$m"
+	done | sed 's/ $//'
 }
 
 # without WORD WORDS: WORDS less WORD.
@@ -49,22 +49,59 @@ has_model() {
 		echo 1 || echo 0
 }
 
-# first_value FILE COLUMN [KEYCOL KEY]: COLUMN of the first row (whose KEYCOL is KEY).
-first_value() {
-	awk -F, -v col="$2" -v kc="${3:-}" -v key="${4:-}" '
-		NR == 1 { for (i = 1; i <= NF; i++) { if ($i == col) c = i; if ($i == kc) k = i } next }
-		(kc == "" || $k == key) { print $c; exit }' "$1"
+# number FILE COLUMN [KEYCOL KEY [KEYCOL2 KEY2]]: COLUMN of the first row
+# (whose KEYCOLs are KEYs) as a number, or nothing.
+number() {
+	awk -F, -v col="$2" -v kc="${3:-}" -v key="${4:-}" -v kc2="${5:-}" -v key2="${6:-}" '
+		NR == 1 { for (i = 1; i <= NF; i++) { if ($i == col) c = i; if ($i == kc) k = i; if ($i == kc2) k2 = i } next }
+		c && (kc == "" || $k == key) && (kc2 == "" || $k2 == key2) { print $c + 0; exit }' "$1"
 }
 
-# draw NAME SIZE VARS: NAME.svg and NAME.png from plots/NAME.gp.
+# wait_s FILE: the d of a fan-out CSV in seconds (its first row's ms).
+wait_s() {
+	awk -F, 'NR == 2 { print $5 / 1000 }' "$1"
+}
+
+# base_of FILE MODEL: the median MODEL's cpu speedup is over: its
+# language's sequential model's (models.py's baseline), else its own at W = 1.
+base_of() {
+	lang=$(model_get "$2" lang)
+	seqm=$(models_where "f(\"lang\") == \"$lang\" && f(\"fanout\") == \"one\"" | head -n 1)
+	if [ -n "$seqm" ]; then
+		number "$1" median_s model "$seqm"
+	else
+		number "$1" median_s model "$2" workers 1
+	fi
+}
+
+# style_params: colour_<m> and dash_<m> of every model in the table: the
+# colour of the suite model it mirrors (its own for a suite model), the
+# dash of its language and side (1, solid, for the suite's own).
+style_params() {
+	suite=$(models_where 'f("side") == "suite"')
+	groups=$(models_where 'f("side") == "reference"' | while read -r m; do model_get "$m" lang; done | awk '!seen[$0]++')
+	for m in $(models_where 1); do
+		twin=$(model_get "$m" twin)
+		[ "$twin" = - ] && twin=$m
+		colour=$(printf '%s\n' "$suite" | grep -nxF "$twin" | cut -d: -f1)
+		dash=1
+		if [ "$(model_get "$m" side)" = reference ]; then
+			dash=$(($(printf '%s\n' "$groups" | grep -nxF "$(model_get "$m" lang)" | cut -d: -f1) + 1))
+		fi
+		printf 'colour_%s=%s\ndash_%s=%s\n' "$m" "${colour:-8}" "$m" "$dash"
+	done
+}
+STYLES=$(style_params)
+
+# draw NAME SIZE PARAM...: NAME.svg and NAME.png from plots/NAME.gp, each
+# PARAM a "name=value" line.
 draw() {
-	name=$1 size=$2 vars="dir='$run'; $3"
-	for term in "svg size $size dynamic enhanced font 'Sans,12' background '#ffffff'" \
-		"pngcairo size $size enhanced font 'Sans,11' background '#ffffff'"; do
-		ext=svg
-		case $term in pngcairo*) ext=png ;; esac
-		if ! gnuplot -e "set terminal $term; set output '$run/charts/$name.$ext'; $vars" \
-			plots/common.gp "plots/$name.gp"; then
+	name=$1 size=$2
+	shift 2
+	params=$STYLES
+	for p in "$@"; do params="$params$NL$p"; done
+	for ext in svg png; do
+		if ! gnuplot -c plots/draw.gp "$ext" "$size" "$name" "$run" "$params"; then
 			echo "plots: gnuplot failed on plots/$name.gp ($ext)" >&2
 			rm -f "$run/charts/$name.$ext"
 			failed=1
@@ -86,93 +123,91 @@ needs() {
 }
 
 json() {
-	jq -r "$1" "$run/machine.json"
+	jq -r "$1" "$run/machine.json" 2>/dev/null
 }
 
+SUITE='f("side") == "suite"'
+# The suite's sequential model: its cpu median is the speedups' base.
+SEQ=$(models_where "$SUITE && f(\"fanout\") == \"one\"" | head -n 1)
+
 draw_all() {
-	cores=$(json '.cpus_usable')
+	cores=$(json '.cpus_usable | numbers')
+	cores=${cores:-1}
 	if needs io_wall io.csv; then
-		d=$(awk -F, 'NR == 2 { print $5 / 1000 }' "$run/io.csv")
-		models=$(c_models "$(column_values "$run/io.csv" model)")
-		draw io_wall 900,560 "models='$models'; d=$d"
-		draw io_overhead 900,560 "models='$(without seq "$models")'; d=$d"
+		models=$(models_in "$run/io.csv" "$SUITE")
+		draw io_wall 900,560 "models=$models" "d=$(wait_s "$run/io.csv")"
+		draw io_overhead 900,560 "models=$(without "$SEQ" "$models")" "d=$(wait_s "$run/io.csv")"
 	fi
 	if needs cpu_speedup cpu.csv; then
-		seqmed=$(first_value "$run/cpu.csv" median_s model seq)
+		seqmed=$(number "$run/cpu.csv" median_s model "$SEQ")
 		if [ -n "$seqmed" ]; then
-			models=$(without seq "$(c_models "$(column_values "$run/cpu.csv" model)")")
-			draw cpu_speedup 900,560 "models='$models'; cores=$cores; seqmed=$seqmed"
+			models=$(without "$SEQ" "$(models_in "$run/cpu.csv" "$SUITE")")
+			draw cpu_speedup 900,560 "models=$models" "cores=$cores" "seqmed=$seqmed"
 		else
-			echo "  cpu_speedup: left out, cpu.csv has no seq row to compare with"
+			echo "  cpu_speedup: left out, cpu.csv has no $SEQ row to compare with"
 		fi
 	fi
 	if needs switch lat_switch.csv; then
-		bare=$(first_value "$run/lat_switch.csv" median_ns mechanism bare)
-		draw switch 1000,600 "bare=${bare:-NaN}"
+		draw switch 1000,600 "floor=$(number "$run/lat_switch.csv" median_ns mechanism bare_jmp)"
 	fi
 	if needs create_mem cost_create.csv mem_task.csv; then
 		cseries=$(awk -F, 'NR > 1 && !seen[$1 "/" $2]++ { printf "%s%s", sep, $1 "/" $2; sep = " " }' \
 			"$run/cost_create.csv")
 		mseries=$(awk -F, 'NR > 1 && !seen[$1 "/" $2 "/" $6]++ { printf "%s%s", sep, $1 "/" $2 "/" $6; sep = " " }' \
 			"$run/mem_task.csv")
-		draw create_mem 1100,560 "cseries='$cseries'; mseries='$mseries'"
+		draw create_mem 1100,560 "cseries=$cseries" "mseries=$mseries"
 	fi
 	if needs limits limits.csv; then
-		draw limits 1000,520 "pid_max=$(json .pid_max); map_count=$(json .max_map_count); files=$(json .open_files.soft)"
+		draw limits 1000,520 "pid_max=$(json '.pid_max | numbers')" \
+			"map_count=$(json '.max_map_count | numbers')" "files=$(json '.open_files.soft | tonumber? // empty')"
 	fi
 	has() { [ -s "$run/$1" ] && echo 1 || echo 0; }
 	if [ -s "$run/gil_scaling.csv" ] || [ -s "$run/gil_sweep.csv" ] ||
 		[ -s "$run/gil_convoy.csv" ] || [ -s "$run/heartbeat.csv" ]; then
-		draw gil 1100,800 "cores=$cores; has_scaling=$(has gil_scaling.csv); has_sweep=$(has gil_sweep.csv); has_convoy=$(has gil_convoy.csv); has_heartbeat=$(has heartbeat.csv)"
+		draw gil 1100,800 "cores=$cores" "has_scaling=$(has gil_scaling.csv)" "has_sweep=$(has gil_sweep.csv)" \
+			"has_convoy=$(has gil_convoy.csv)" "has_heartbeat=$(has heartbeat.csv)"
 	else
 		echo "  gil: left out, none of the GIL experiments' CSVs is in this run"
 	fi
 	if needs net_wall net.csv; then
-		d=$(awk -F, 'NR == 2 { print $5 / 1000 }' "$run/net.csv")
-		draw net_wall 900,560 "models='$(c_models "$(column_values "$run/net.csv" model)")'; d=$d"
+		draw net_wall 900,560 "models=$(models_in "$run/net.csv" "$SUITE")" "d=$(wait_s "$run/net.csv")"
 	fi
-	draw_python
+	draw_runtimes
 	draw_gil_real
 }
 
-# suite_vars SUITE: the python.gp variables of one fan-out suite (io or net):
-# has_SUITE, SUITE_c and SUITE_py (the models), d_SUITE (the wait, s). A
-# suite without a Python row is a panel saying so.
-suite_vars() {
-	f="$run/$1.csv"
-	all=$( [ -s "$f" ] && column_values "$f" model)
-	pys=$(py_models "$all")
-	if [ -n "$pys" ]; then
-		printf "has_%s=1; %s_c='%s'; %s_py='%s'; d_%s=%s; " "$1" "$1" "$(c_models "$all")" \
-			"$1" "$pys" "$1" "$(awk -F, 'NR == 2 { print $5 / 1000 }' "$f")"
-	else
-		printf "has_%s=0; %s_c=''; %s_py=''; d_%s=0; " "$1" "$1" "$1" "$1"
-	fi
-}
-
-# Chart 9: C beside Python, per workload (python.gp). Drawn when a Python
-# model has rows in io.csv, cpu.csv or net.csv.
-draw_python() {
-	cpu_vars="has_cpu=0; cpu_c=''; cpu_py=''; seqmed=NaN; pyseqmed=NaN"
-	if [ -s "$run/cpu.csv" ]; then
-		seqmed=$(first_value "$run/cpu.csv" median_s model seq)
-		pyseqmed=$(first_value "$run/cpu.csv" median_s model py_seq)
-		all=$(column_values "$run/cpu.csv" model)
-		# Each language's speedup is over its own sequential run: the C
-		# models' over seq, the Python ones' over py_seq.
-		if [ -n "$pyseqmed" ]; then
-			cpu_c=""
-			[ -n "$seqmed" ] && cpu_c=$(without seq "$(c_models "$all")")
-			cpu_py=$(without py_seq "$(py_models "$all")")
-			cpu_vars="has_cpu=1; cpu_c='$cpu_c'; cpu_py='$cpu_py'; seqmed=${seqmed:-NaN}; pyseqmed=$pyseqmed"
+# Chart 9: the suite beside the runtimes you would use instead, per
+# workload (runtimes.gp). Drawn when a reference model has rows in io.csv,
+# cpu.csv or net.csv; a panel without one says so.
+draw_runtimes() {
+	set -- "cores=$cores"
+	any=0
+	for suite in io net; do
+		f="$run/$suite.csv"
+		if [ -n "$(models_in "$f" 'f("side") == "reference"')" ]; then
+			any=1
+			set -- "$@" "has_$suite=1" "${suite}_models=$(models_in "$f" 1)" "d_$suite=$(wait_s "$f")"
+		fi
+	done
+	f="$run/cpu.csv"
+	if [ -n "$(models_in "$f" 'f("side") == "reference"')" ]; then
+		models=""
+		for m in $(models_in "$f" 'f("fanout") != "one"'); do
+			base=$(base_of "$f" "$m")
+			[ -n "$base" ] || continue
+			models="$models $m"
+			set -- "$@" "base_$m=$base"
+		done
+		if [ -n "$models" ]; then
+			any=1
+			set -- "$@" "has_cpu=1" "cpu_models=${models# }"
 		fi
 	fi
-	vars="$(suite_vars io)$(suite_vars net)$cpu_vars"
-	case $vars in
-	*has_io=1* | *has_net=1* | *has_cpu=1*)
-		draw python 1500,640 "cores=$cores; $vars" ;;
-	*) echo "  python: left out, no Python model (py_*) has rows in io.csv, cpu.csv or net.csv of this run" ;;
-	esac
+	if [ $any = 1 ]; then
+		draw runtimes 1500,640 "$@"
+	else
+		echo "  runtimes: left out, no reference model has rows in io.csv, cpu.csv or net.csv of this run"
+	fi
 }
 
 # Chart 10: the real GIL beside the emulated one (gil_real.gp): the cpu
@@ -190,12 +225,17 @@ draw_gil_real() {
 		echo "  gil_real: left out, this run has neither py_threads and gil rows (with py_seq and seq) in cpu.csv nor both gil_sweep.csv and py_gil_sweep.csv"
 		return
 	fi
-	seqmed=NaN pyseqmed=NaN
+	set -- "cores=$cores" "has_cpu=$has_cpu" "has_sweep=$has_sweep"
 	if [ $has_cpu = 1 ]; then
-		seqmed=$(first_value "$f" median_s model seq)
-		pyseqmed=$(first_value "$f" median_s model py_seq)
+		models=""
+		for m in gil py_threads threads procs py_procs; do
+			[ "$(has_model "$f" "$m")" = 1 ] || continue
+			models="$models $m"
+			set -- "$@" "base_$m=$(base_of "$f" "$m")"
+		done
+		set -- "$@" "models=${models# }"
 	fi
-	draw gil_real 1300,560 "cores=$cores; has_cpu=$has_cpu; has_sweep=$has_sweep; seqmed=$seqmed; pyseqmed=$pyseqmed; has_py_procs=$(has_model "$f" py_procs); has_procs=$(has_model "$f" procs); has_threads=$(has_model "$f" threads)"
+	draw gil_real 1300,560 "$@"
 }
 
 echo "plots: drawing into $run/charts/"

@@ -4,8 +4,9 @@
     switch_bars.py LAT_SWITCH.csv
 
 Reads build/bench/lat_switch's CSV (mechanism,placement,...,median_ns,...)
-and prints, for a coroutine (the runtime's "coro" row, else "bare": the
-hand-written switch a coroutine runtime is built on), glibc swapcontext, two
+and prints, for a coroutine (the runtime's "coro" row, else "bare_jmp": the
+hand-written switch that leaves by pop; jmp as co_switch does, the floor a
+coroutine switch is measured against), glibc swapcontext, two
 threads and two processes handing over through a futex (one CPU and two
 CPUs), the median ns per switch with a bar on a log scale, then the lesson:
 how many coroutine switches one thread or process switch costs.
@@ -16,7 +17,7 @@ import math
 import sys
 
 ROWS = (("coro", "none", "coroutine (the loop's switch)"),
-        ("bare", "none", "coroutine floor (bare switch)"),
+        ("bare_jmp", "none", "coroutine floor (bare_jmp)"),
         ("swapcontext", "none", "ucontext (glibc swapcontext)"),
         ("thread_futex", "one-cpu", "threads, futex, one CPU"),
         ("thread_futex", "two-cpus", "threads, futex, two CPUs"),
@@ -35,9 +36,9 @@ def main(argv):
     shown = [(label, ns[(m, p)]) for m, p, label in ROWS if (m, p) in ns]
     if ("coro", "none") in ns:
         shown = [s for s in shown if not s[0].startswith("coroutine floor")]
-    coro = ns.get(("coro", "none"), ns.get(("bare", "none")))
+    coro = ns.get(("coro", "none"), ns.get(("bare_jmp", "none")))
     if coro is None or not shown:
-        print("switch_bars.py: %s: no coro or bare row" % argv[0], file=sys.stderr)
+        print("switch_bars.py: %s: no coro or bare_jmp row" % argv[0], file=sys.stderr)
         return 2
     top = math.log10(max(v for _, v in shown))
     for label, v in shown:
@@ -45,7 +46,7 @@ def main(argv):
         print("  %-30s %10.1f ns |%s" % (label, v, "#" * cells))
     print("  (bars on a log scale; median ns per switch, build/bench/lat_switch)")
     if ("coro", "none") not in ns:
-        print("  (no coro row in this build: the bare switch stands in for a coroutine's)")
+        print("  (no coro row in this build: bare_jmp, the floor, stands in for a coroutine's)")
     print()
     for key, what in ((("thread_futex", "one-cpu"), "a thread switch"),
                       (("proc_futex", "one-cpu"), "a process switch")):

@@ -145,9 +145,8 @@ def record(base, title, rows):
               file=sys.stderr)
         return 1
     gp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "plots", "gantt.gp")
-    quote = lambda s: "'" + s.replace("'", "") + "'"
-    setup = "data=%s; out=%s; title=%s" % (quote(base + ".csv"), quote(base), quote(title))
-    done = subprocess.run(["gnuplot", "-e", setup, gp])
+    # As arguments, never as gnuplot code: a title or path with quotes stays text.
+    done = subprocess.run(["gnuplot", "-c", gp, base + ".csv", base, title])
     if done.returncode != 0:
         print("timeline.py: gnuplot %s: exit %d" % (gp, done.returncode), file=sys.stderr)
         return 1
