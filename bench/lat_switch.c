@@ -17,11 +17,7 @@
  * boost_fcontext (Boost.Context's jump_fcontext between two contexts made
  * with make_fcontext, the outside reference: the same work as co_switch,
  * six registers, MXCSR and the x87 control word, leaving by jmp; left out,
- * with a note on stderr, where the build found no libboost_context. It
- * restores MXCSR at every switch, exception flags included: here the
- * measuring context has done inexact arithmetic (PE set) and the new one
- * has not, so every restore changes MXCSR, which costs about 100 ns on the
- * development VM; co_switch compares the control bits first and skips it),
+ * with a note on stderr, where the build found no libboost_context),
  * coro_copy (two tasks of the runtime on the copy stack
  * taking turns with co_yield: each switch goes through the scheduler, copies
  * the live parts of both stacks out and in, and each round of the run queue
@@ -264,6 +260,25 @@ static void uc_start(char *stack, size_t size)
 	makecontext(&uc_partner, uc_partner_fn, 0);
 }
 
+/*
+ * Clear MXCSR's exception flags before a batch. They are sticky: the
+ * measuring context has done inexact arithmetic (PE set) and a new context
+ * has not, and a switch that restores MXCSR whole (jump_fcontext,
+ * swapcontext) then changes it at every switch, which costs about 100 ns
+ * on the development VM; co_switch compares the control bits only. With
+ * the flags equal, each row measures its switch's own work.
+ */
+static void clear_fp_flags(void)
+{
+#if defined(__x86_64__)
+	unsigned mxcsr;
+
+	__asm__ volatile("stmxcsr %0" : "=m"(mxcsr));
+	mxcsr &= ~0x3fu;
+	__asm__ volatile("ldmxcsr %0" : : "m"(mxcsr));
+#endif
+}
+
 /* Time one user-space mechanism in this thread; one row, placement none. */
 static void run_user(enum mechanism m, struct plan p)
 {
@@ -276,6 +291,7 @@ static void run_user(enum mechanism m, struct plan p)
 	served = 0;
 	for (int s = -1; s < p.samples; s++) {   /* s == -1: the warm-up */
 		double v = 0;
+		clear_fp_flags();
 		switch (m) {
 #if defined(__x86_64__)
 		case M_BARE:
