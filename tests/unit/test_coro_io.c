@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "coro.h"
+#include "co_test.h"
 
 #define BIG (4 << 20)   /* far past a socket buffer: the writer must park */
 
@@ -164,9 +165,9 @@ static void test_accept_connect_over_loopback(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_read_write_over_a_socketpair),
-		cmocka_unit_test(test_cancel_reaches_a_task_blocked_on_a_descriptor),
-		cmocka_unit_test(test_accept_connect_over_loopback),
+		CO_TEST(test_read_write_over_a_socketpair),
+		CO_TEST(test_cancel_reaches_a_task_blocked_on_a_descriptor),
+		CO_TEST(test_accept_connect_over_loopback),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
