@@ -189,7 +189,8 @@ int co_cancel(co_tid id);
 /*
  * Join ids[0..n) in spawn order (asyncio.gather): values[i] and errs[i] get
  * task i's value and status (either may be NULL). Returns the first
- * non-zero status in that order, or 0; every task is collected.
+ * non-zero status in that order, or 0; every task is collected but the
+ * caller itself, should it be among ids (its errs[i] is -EDEADLK).
  */
 int co_gather(const co_tid *ids, size_t n, intptr_t *values, int *errs);
 
@@ -229,7 +230,8 @@ int co_on_done(co_tid id, co_done_fn fn, void *data);
  * frees the group and returns that first failure, or 0. If the waiting task
  * itself is cancelled, the group's tasks are cancelled too and it returns
  * -ECANCELED once they have finished. The group owns its tasks: do not
- * join or detach them yourself.
+ * join or detach them yourself. A task of the group that waits for it gets
+ * -EDEADLK, and the group is left for its owner to wait for.
  */
 struct co_group;
 int co_group_new(struct co_group **g);

@@ -356,6 +356,23 @@ def few_waits(run):
     return (CONFIRMED if ratio <= 1.1 else NOT_CONFIRMED), evidence
 
 
+def old_gil_battle(run):
+    if run.cores < 2:
+        return NOT_MEASURED, "one CPU: two threads cannot fight over the lock from two cores"
+    old = run.select("gil_scaling", model="gil_old", workers=2)
+    seq = run.select("gil_scaling", model="seq")
+    if not old or not seq:
+        return NOT_MEASURED, "gil_scaling.csv lacks the seq or the gil_old W = 2 row"
+    o, q = old[0], seq[0]
+    slower = o["median_s"] / q["median_s"]
+    evidence = ("old GIL, 2 threads on %d CPUs: %s against seq's %s, %.2fx slower; "
+                "%s handoffs, %s wake-ups that found the lock taken again"
+                % (run.cores, fmt_s(o["median_s"]), fmt_s(q["median_s"]), slower,
+                   fmt_n(o["handoffs"]), fmt_n(o["failed_wakeups"])))
+    ok = slower >= 1.3 and o["failed_wakeups"] > 0
+    return (CONFIRMED if ok else NOT_CONFIRMED), evidence
+
+
 def backend_pairs(run, tasks=None):
     """[(role, N, epoll row, io_uring row)] from net_backends.csv, client then
     server, at N = TASKS, or at the largest N where both backends were measured."""
@@ -416,6 +433,12 @@ LESSONS = [
      "For a few short I/O waits, threads do as well as the event loop.",
      "At the largest N <= 100 both measured, threads take <= 1.1x the coroutine model's time (io.csv).",
      few_waits),
+    ("old_gil_battle",
+     "Under Python 2's GIL, two CPU-bound threads on two cores run slower than one after another "
+     "(Beazley: 1.8x): every release wakes the other thread, which finds the lock taken again.",
+     "With >= 2 CPUs, gil_old at W = 2 takes >= 1.3x seq's median, and its waiters woke to find the "
+     "lock taken (failed_wakeups > 0; gil_scaling.csv).",
+     old_gil_battle),
     ("fewer_syscalls",
      "Completion-based I/O needs fewer system calls than readiness-based I/O.",
      "At the largest N measured, the io_uring loop makes at most half the system calls per request "

@@ -154,7 +154,8 @@ verified() {
 	[ "$(json_field ok)" = false ]
 	[ "$(json_field leaked_fds)" = 0 ]
 	started=$(printf '%s\n' "$stderr" | sed -n 's/.*started \([0-9]*\) of.*/\1/p')
-	[ "$started" -gt 10 ] && [ "$started" -lt 64 ]
+	[ "$started" -gt 10 ]
+	[ "$started" -lt 64 ]
 	[ "$(json_field completed)" = "$started" ]
 	[ "$(json_field result)" = "$started" ]
 }
@@ -167,7 +168,8 @@ verified() {
 	[[ "$stderr" == *"stray children: 0"* ]]
 	[ "$(json_field leaked_fds)" = 0 ]
 	started=$(printf '%s\n' "$stderr" | sed -n 's/.*started \([0-9]*\) of.*/\1/p')
-	[ "$started" -gt 10 ] && [ "$started" -lt 64 ]
+	[ "$started" -gt 10 ]
+	[ "$started" -lt 64 ]
 	[ "$(json_field completed)" = "$started" ]
 	[ "$(json_field result)" = "$started" ]
 }

@@ -19,6 +19,7 @@
 
 #include "coro.h"
 #include "backends.h"
+#include "co_test.h"
 
 #define BIG (4 << 20)   /* far past a socket buffer: the writer must park */
 
@@ -237,11 +238,11 @@ static void test_accept_connect_over_loopback(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_read_write_over_a_socketpair),
-		cmocka_unit_test(test_cancel_reaches_a_task_blocked_on_a_descriptor),
-		cmocka_unit_test(test_accept_connect_over_loopback),
-		cmocka_unit_test(test_a_cancelled_read_takes_nothing),
-		cmocka_unit_test(test_read_by_gives_up_at_its_deadline),
+		CO_TEST(test_read_write_over_a_socketpair),
+		CO_TEST(test_cancel_reaches_a_task_blocked_on_a_descriptor),
+		CO_TEST(test_accept_connect_over_loopback),
+		CO_TEST(test_a_cancelled_read_takes_nothing),
+		CO_TEST(test_read_by_gives_up_at_its_deadline),
 	};
 	return run_on_each_backend("test_coro_io", tests);
 }

@@ -18,6 +18,7 @@
 
 #include "coro.h"
 #include "backends.h"
+#include "co_test.h"
 
 /*
  * qemu-user 7.2 (Debian 12) hangs in any new thread or forked child on the
@@ -226,11 +227,11 @@ static void test_stack_overflow_message(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_run_returns_main_value),
-		cmocka_unit_test(test_yield_round_robin),
-		cmocka_unit_test(test_timers_in_deadline_order_never_early),
-		cmocka_unit_test(test_auto_mode_mixes_guarded_and_copy),
-		cmocka_unit_test(test_stack_overflow_message),
+		CO_TEST(test_run_returns_main_value),
+		CO_TEST(test_yield_round_robin),
+		CO_TEST(test_timers_in_deadline_order_never_early),
+		CO_TEST(test_auto_mode_mixes_guarded_and_copy),
+		CO_TEST(test_stack_overflow_message),
 	};
 	return run_on_each_backend("test_coro_loop", tests);
 }

@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "coro.h"
 #include "backends.h"
+#include "co_test.h"
 #include "net.h"
 #include "netserver.h"
 
@@ -299,14 +300,14 @@ static void test_open_with_connect(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_addr),
-		cmocka_unit_test(test_connect_option),
-		cmocka_unit_test(test_protocol_text),
-		cmocka_unit_test(test_loopback_round_trip),
-		cmocka_unit_test(test_private_server),
-		cmocka_unit_test(test_server_serves_a_count_then_returns),
-		cmocka_unit_test(test_coroutine_client),
-		cmocka_unit_test(test_open_with_connect),
+		CO_TEST(test_parse_addr),
+		CO_TEST(test_connect_option),
+		CO_TEST(test_protocol_text),
+		CO_TEST(test_loopback_round_trip),
+		CO_TEST(test_private_server),
+		CO_TEST(test_server_serves_a_count_then_returns),
+		CO_TEST(test_coroutine_client),
+		CO_TEST(test_open_with_connect),
 	};
 	/* Failures are reported on stderr by design; keep test output readable. */
 	if (freopen("/dev/null", "w", stderr) == NULL)
