@@ -220,8 +220,8 @@ smoke_only() {
 	# coro_scale --scale smoke runs 10,000 tasks only: no figure for a million.
 	grep -q "^| 1,000,000 coroutines each sleeping 1 s | not measured |" "$md"
 	[ "$(verdict_of "$md" "1,000,000 coroutines sleeping 1 s")" = "not measured" ]
-	# Seven lessons, each with a verdict.
-	[ "$(sed -n '/^## The lessons, checked/,$p' "$md" | grep -cE '\*\*(confirmed|not confirmed on this machine|not measured)\*\* \|$')" -eq 7 ]
+	# Nine lessons, each with a verdict.
+	[ "$(sed -n '/^## The lessons, checked/,$p' "$md" | grep -cE '\*\*(confirmed|not confirmed on this machine|not measured)\*\* \|$')" -eq 9 ]
 	if python_built; then
 		grep -q "($name/charts/runtimes.svg)" "$md"
 		grep -q "($name/charts/gil_real.svg)" "$md"

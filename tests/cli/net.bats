@@ -13,20 +13,6 @@ net_models() {
 	done
 }
 
-# start_slowserver MS: a slowserver on a free port, its address in $server.
-start_slowserver() {
-	local log=$BATS_TEST_TMPDIR/slowserver.out
-	"$BUILD/slowserver" --port 0 --ms "$1" >"$log" 2>&1 &
-	server_pid=$!
-	for _ in $(seq 100); do
-		server=$(sed -n 's/^slowserver: listening on \([0-9.:]*\) .*/\1/p' "$log")
-		[ -n "$server" ] && return 0
-		sleep 0.05
-	done
-	cat "$log" >&2
-	return 1
-}
-
 teardown() {
 	if [ -n "${server_pid:-}" ]; then
 		kill "$server_pid" 2>/dev/null || true
