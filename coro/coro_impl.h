@@ -1,8 +1,8 @@
 /*
  * coro_impl.h - the runtime's private structures, shared by the stack files
  * (stack_mode.c, stack.c, copy_stack.c, overflow.c, fiber.c), loop.c
- * (scheduler, descriptors), timer.c, loop_epoll.c (the poll backend), task.c
- * (the task API), offload.c and io.c.
+ * (scheduler), timer.c, the backends loop_epoll.c and loop_uring.c
+ * (descriptor calls and waiting), task.c (the task API), offload.c and io.c.
  */
 #ifndef CO_CORO_IMPL_H
 #define CO_CORO_IMPL_H
@@ -43,13 +43,17 @@ struct co_callback;
 /*
  * A task's record. Its size is a sleeping copy task's largest cost after
  * its saved stack (coro.h's byte table), so fields used in different phases
- * of a life share space: deadline and wake while it is alive, done_seq and
- * status once it is done; a task has a guarded stack or a saved copy.
+ * of a life share space: fn until it starts, the uring call it waits in
+ * afterwards; deadline and wake while it is alive, done_seq and status once
+ * it is done; a task has a guarded stack or a saved copy.
  */
 struct co_task {
 	struct co_ctx ctx;
 	co_tid id;
-	co_fn fn;
+	union {
+		co_fn fn;               /* not started: read once, by co_task_main */
+		void *op;               /* CO_PARK_FD on uring: the call in flight */
+	};
 	void *arg;
 	intptr_t value;
 	struct co_task *next;       /* run queue link */
@@ -69,7 +73,7 @@ struct co_task {
 		int status;             /* done: fn's status */
 	};
 	uint32_t timer_pos;         /* timed: heap index or ring position (timer.c) */
-	int fd;                     /* CO_PARK_FD: the descriptor */
+	int fd;                     /* CO_PARK_FD on epoll: the descriptor */
 	uint32_t wait_epoch;        /* CO_PARK_TASKS: which wait is current */
 	uint32_t saved_len;         /* copy: bytes saved, in a co_block_size(saved_len) block */
 	uint8_t park;               /* enum co_park; CO_PARK_NONE: runnable or running */
@@ -81,15 +85,47 @@ struct co_task {
 #endif
 };
 
-struct co_fd_waiters {
-	struct co_task *reader, *writer;
-	int registered;             /* events the backend watches now */
+/* A descriptor call, as io.c hands it to the backend. */
+enum co_call_kind { CO_CALL_READ, CO_CALL_WRITE, CO_CALL_ACCEPT, CO_CALL_CONNECT,
+		    CO_CALL_CLOSE, CO_CALL_POLL };
+
+struct co_call {
+	enum co_call_kind kind;
+	int fd;
+	void *buf;                  /* read, write: the bytes */
+	size_t len;
+	struct sockaddr *addr;      /* accept (out), connect (in) */
+	socklen_t *addr_len;        /* accept: in and out */
+	socklen_t conn_len;         /* connect */
+	int events;                 /* poll: CO_READABLE or CO_WRITABLE */
+	int64_t deadline;           /* -ETIMEDOUT after it; CO_FOREVER: none */
 };
 
-/* The backend's view of one ready descriptor (loop_epoll.c fills these). */
-struct co_event {
-	int fd;
-	int events;                 /* CO_READABLE | CO_WRITABLE */
+/*
+ * A backend: the only code that knows how the kernel is asked. Entries:
+ *   open    make the kernel objects; 0, or -errno with why[0..len) filled
+ *   close   undo open
+ *   watch   report fd readable through poll for as long as the loop runs
+ *           (offload's eventfd)
+ *   poll    wait until something happens or co_now() >= deadline (0: do
+ *           not wait); wake the tasks whose calls are done (co_ready) and
+ *           put each watched descriptor found readable in fds[], returning
+ *           how many (at most max)
+ *   call    make c for the running task, parking it as needed: the call's
+ *           result (>= 0) or a negative errno
+ *   release t, parked in call, is woken early (cancelled, timed out): true
+ *           if it may run now, false if the kernel still holds its call (the
+ *           backend will co_ready it again once the call is over); always
+ *           true for a call made in this turn, not yet handed to the kernel
+ *           (a cancel pending at co_park)
+ */
+struct co_backend {
+	int (*open)(char *why, size_t len);
+	void (*close)(void);
+	int (*watch)(int fd);
+	int (*poll)(int *fds, int max, int64_t deadline);
+	ssize_t (*call)(const struct co_call *c);
+	bool (*release)(struct co_task *t);
 };
 
 struct co_timers {                  /* timer.c */
@@ -100,6 +136,8 @@ struct co_timers {                  /* timer.c */
 	uint32_t heap_len, heap_cap;
 	long live;                  /* timers in either */
 };
+
+extern const struct co_backend co_epoll_backend, co_uring_backend;
 
 #define CO_ARENA_CLASSES 64
 
@@ -128,11 +166,7 @@ struct co_loop {
 	long unfinished;            /* tasks spawned and not yet done */
 	uint64_t done_seq;
 
-	int backend;                /* the epoll descriptor */
-	int timer_fd;               /* armed at the earliest deadline */
-	int64_t timer_armed;        /* its deadline, or CO_FOREVER */
-	struct co_fd_waiters *fds;
-	int nfds;
+	const struct co_backend *backend;
 	long fd_waits;              /* tasks parked on descriptors */
 	long jobs;                  /* co_to_thread/co_to_process in flight */
 
@@ -163,8 +197,7 @@ bool co_usable(const char *call);                 /* prints misuse; false if so 
 int co_park(enum co_park why, int64_t deadline);  /* suspend the current task */
 void co_ready(struct co_task *t, int wake);       /* unpark t with that result */
 void co_enqueue(struct co_task *t);
-int co_fd_watch(struct co_task *t, int fd, int events);
-void co_fd_unwatch(struct co_task *t);
+#define CO_COUNT(kind) (co_loop.stats.syscalls[CO_SYS_##kind]++)
 
 /* timer.c */
 void co_timer_add(struct co_task *t);             /* at t->deadline */
@@ -178,10 +211,9 @@ void co_free(void *p, size_t n);
 size_t co_block_size(size_t n);
 void co_arena_teardown(void);
 
-/* loop_epoll.c */
-int co_backend_new(void);
-int co_backend_set(int backend, int fd, int old_events, int new_events);
-int co_backend_poll(int backend, struct co_event *ev, int max, int timeout_ms);
+/* io.c */
+ssize_t co_call_now(const struct co_call *c);     /* the call itself, -errno */
+int co_connect_result(int fd);                    /* SO_ERROR after a connect */
 
 /* stack_mode.c: the stack-mode policy */
 int co_stack_setup(void);                         /* for one loop */

@@ -2,13 +2,15 @@
  * slowserver - the net workload's server on its own (protocol in lib/net.h).
  *
  *   build/slowserver [--port P] [--ms D] [--host A] [--idle-ms L]
+ *                    [--backend epoll|uring]
  *
  * Listens on A:P (default 127.0.0.1, port 7000; port 0 picks a free one),
  * prints "slowserver: listening on A:P ms D" once it accepts connections,
  * and answers each request D ms after reading it (default 100), every
- * connection on a coroutine of one loop. A connection that has not sent its
- * request line (at most 48 bytes) within L ms of being accepted (default
- * 10000) is closed. Runs until killed.
+ * connection on a coroutine of one loop (on epoll, or on io_uring with
+ * --backend uring; where io_uring cannot run, one line says why, exit 3).
+ * A connection that has not sent its request line (at most 48 bytes) within
+ * L ms of being accepted (default 10000) is closed. Runs until killed.
  * Point a model at it with `build/<model> net --connect A:P --ms D`.
  *
  * Exit status: 2 bad usage, 3 cannot listen or a fatal loop error.
@@ -37,18 +39,19 @@ static int bad(const char *option, const char *value, const char *accepted)
 
 static void usage(void)
 {
-	printf("usage: slowserver [--port P] [--ms D] [--host A] [--idle-ms L]\n\n"
+	printf("usage: slowserver [--port P] [--ms D] [--host A] [--idle-ms L] [--backend B]\n\n"
 	       "  --port P     TCP port, 0..65535 (default 7000; 0: any free port)\n"
 	       "  --ms D       delay before each answer in ms, 0..%ld (default 100)\n"
 	       "  --host A     IPv4 address to listen on (default 127.0.0.1)\n"
 	       "  --idle-ms L  close a connection that sent no request line in L ms,\n"
-	       "               1..%ld (default %ld); a line is at most %d bytes\n",
+	       "               1..%ld (default %ld); a line is at most %d bytes\n"
+	       "  --backend B  the loop's backend: epoll or uring (default epoll)\n",
 	       CLI_MAX_MS, CLI_MAX_TIMEOUT_MS, NETSERVER_IDLE_MS, NET_LINE_MAX);
 }
 
-/* Parse argv into *addr, *ms and *idle; 0 to run, 1 after --help, 2 after a complaint. */
+/* Parse argv into *addr, *ms, *idle, *backend; 0 to run, 1 after --help, 2 after a complaint. */
 static int parse(int argc, char **argv, struct sockaddr_in *addr, long long *ms,
-		 long long *idle)
+		 long long *idle, enum co_backend_kind *backend)
 {
 	long long port = 7000;
 
@@ -71,6 +74,13 @@ static int parse(int argc, char **argv, struct sockaddr_in *addr, long long *ms,
 		} else if (strcmp(opt, "--idle-ms") == 0) {
 			if (cli_number(val, 1, CLI_MAX_TIMEOUT_MS, idle) != 0)
 				return bad("idle-ms", val, "1..86400000");
+		} else if (strcmp(opt, "--backend") == 0) {
+			if (val && strcmp(val, "epoll") == 0)
+				*backend = CO_BACKEND_EPOLL;
+			else if (val && strcmp(val, "uring") == 0)
+				*backend = CO_BACKEND_URING;
+			else
+				return bad("backend", val, "epoll|uring");
 		} else if (strcmp(opt, "--host") == 0) {
 			if (val == NULL || inet_pton(AF_INET, val, &addr->sin_addr) != 1)
 				return bad("host", val, "an IPv4 address");
@@ -91,10 +101,13 @@ int main(int argc, char **argv)
 	char text[NET_LINE_MAX];
 	long long ms = 100, idle = NETSERVER_IDLE_MS;
 	long lim;
-	int lfd, st = parse(argc, argv, &addr, &ms, &idle);
+	enum co_backend_kind backend = CO_BACKEND_EPOLL;
+	int lfd, st = parse(argc, argv, &addr, &ms, &idle, &backend);
 
 	if (st != 0)
 		return st == 1 ? 0 : st;
+	if (co_backend_usable(backend, "slowserver") != 0)
+		return 3;
 	lim = net_raise_nofile();
 	if (lim < 0)
 		fprintf(stderr, "slowserver: raising RLIMIT_NOFILE: %s (going on)\n",
@@ -107,5 +120,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "slowserver: writing to stdout: %s\n", strerror(errno));
 		return 1;
 	}
-	return netserver_serve(lfd, (long)ms, (long)idle) == 0 ? 0 : 3;
+	return netserver_serve(lfd, (long)ms, (long)idle, backend, 0) == 0 ? 0 : 3;
 }
