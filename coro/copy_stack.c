@@ -24,7 +24,9 @@ static void copy_out(struct co_task *o)
 	size_t len = (size_t)(shared_top() - (char *)o->ctx.sp);
 
 	if (o->saved == NULL || co_block_size(len) != co_block_size(o->saved_len)) {
-		char *p = co_alloc(len);
+		/* The whole block: a later save of another length in the same
+		 * class reuses it (co_alloc under ASan gives just what it is asked). */
+		char *p = co_alloc(co_block_size(len));
 		if (p == NULL) {
 			fprintf(stderr, "coro: co_alloc of %zu bytes to save task %llu's stack failed\n",
 				len, (unsigned long long)o->id);
