@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "coro.h"
+#include "http.h"
 
 /* Record a failure (a cancellation is no failure) and pass err on. */
 static int fail(const char *call, long i, const struct sockaddr_in *to, int err)
@@ -42,8 +43,8 @@ static int connect_by(int fd, const struct sockaddr_in *to, int64_t deadline)
 
 int net_co_exchange(int fd, const struct sockaddr_in *to, long i, long ms)
 {
-	char req[NET_LINE_MAX], got[NET_LINE_MAX];
-	size_t len = net_request_text(req, i), n = 0, sent = 0;
+	char req[HTTP_HEAD_MAX], got[NET_ANSWER_MAX];
+	size_t len = http_request_text(req, i, ms), n = 0, sent = 0;
 	int64_t deadline = net_deadline(ms);
 	ssize_t r;
 	int err;
@@ -67,8 +68,8 @@ int net_co_exchange(int fd, const struct sockaddr_in *to, long i, long ms)
 		else if ((err = park(fd, CO_READABLE, deadline)) != 0)
 			return fail("read", i, to, err);
 	}
-	if (n == sizeof got || !net_answer_ok(got, n, i, ms))
-		return fail("answer (does the server's --ms match?)", i, to, -EPROTO);
+	if (n == sizeof got || !http_answer_ok(got, n, i, ms))
+		return fail("answer", i, to, -EPROTO);
 	net_completed();
 	return 0;
 }

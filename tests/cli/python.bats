@@ -86,7 +86,7 @@ teardown() {
 	done
 }
 
-@test "net against build/slowserver; a wrong --ms is a wrong result (exit 1)" {
+@test "net against build/slowserver; a wrong answer is a wrong result (exit 1)" {
 	"$BUILD/slowserver" --port 0 --ms 30 >"$BATS_TEST_TMPDIR/s.out" 2>&1 &
 	server_pid=$!
 	for _ in $(seq 100); do
@@ -99,9 +99,17 @@ teardown() {
 		[ "$status" -eq 0 ]
 		[ "$(json_field result)" = 10 ]
 	done
-	run --separate-stderr "$BUILD/py_threads" net --tasks 3 --ms 31 --connect "$server"
+	"$BUILD/tests/helpers/badserver" wrong --ms 31 >"$BATS_TEST_TMPDIR/bad.out" &
+	bad_pid=$!
+	for _ in $(seq 100); do
+		bad=$(sed -n 's/^badserver: listening on //p' "$BATS_TEST_TMPDIR/bad.out")
+		[ -n "$bad" ] && break
+		sleep 0.05
+	done
+	run --separate-stderr "$BUILD/py_threads" net --tasks 3 --ms 31 --connect "$bad"
+	kill "$bad_pid"
 	[ "$status" -eq 1 ]
-	[[ "$stderr" == *"py_threads: net: task "*"does the server's --ms match?"* ]]
+	[[ "$stderr" == *"py_threads: net: task "*"answer $bad: "* ]]
 }
 
 @test "the C models get their answers from the Python slowserver" {
