@@ -28,7 +28,8 @@
 #   RUN=dir           the run plots and results read (default results/latest)
 #
 # Layout: every models/X.c and tools/X.c becomes $(BUILD)/X (tools: programs
-# that are not concurrency models, e.g. slowserver), every bench/X.c becomes
+# that are not concurrency models, e.g. slowserver), every servers/X.c
+# $(BUILD)/servers/X (the server model X), every bench/X.c becomes
 # $(BUILD)/bench/X, every tests/unit/X.c becomes $(BUILD)/tests/X (cmocka) and
 # every tests/helpers/X.c $(BUILD)/tests/helpers/X, every demos/X.c
 # $(BUILD)/demos/X; all but the helpers link against the shared code in lib/
@@ -63,6 +64,7 @@ LIB_ASM   := $(wildcard lib/*_$(ARCH).S coro/*_$(ARCH).S)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(LIB_ASM:%.S=$(BUILD)/obj/%.o)
 MODELS    := $(patsubst models/%.c,$(BUILD)/%,$(wildcard models/*.c))
 TOOLS     := $(patsubst tools/%.c,$(BUILD)/%,$(wildcard tools/*.c))
+SERVERS   := $(patsubst servers/%.c,$(BUILD)/servers/%,$(wildcard servers/*.c))
 BENCH_ASM := $(wildcard bench/*_$(ARCH).S)
 BENCH_OBJ := $(BENCH_ASM:%.S=$(BUILD)/obj/%.o)
 BENCH_AUX := $(BUILD)/bench/true_prog
@@ -76,7 +78,7 @@ PYMODELS  := $(if $(PYTHON),$(patsubst models/python/%.py,$(BUILD)/%,$(wildcard 
 
 .PHONY: all test check bench plots results flags demo clean
 .SECONDARY:
-all: $(MODELS) $(TOOLS) $(BENCHES) $(BENCH_AUX) $(UNITTESTS) $(HELPERS) $(DEMOS) $(PYMODELS)
+all: $(MODELS) $(TOOLS) $(SERVERS) $(BENCHES) $(BENCH_AUX) $(UNITTESTS) $(HELPERS) $(DEMOS) $(PYMODELS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -94,6 +96,10 @@ $(BUILD)/%: $(BUILD)/obj/models/%.o $(BUILD)/libcm.a
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(TOOLS): $(BUILD)/%: $(BUILD)/obj/tools/%.o $(BUILD)/libcm.a
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(SERVERS): $(BUILD)/servers/%: $(BUILD)/obj/servers/%.o $(BUILD)/libcm.a
+	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/libbench.a: $(BENCH_OBJ)
