@@ -55,8 +55,33 @@ def load(path=TABLE):
     return rows
 
 
+SERVERS_TABLE = os.path.join(os.path.dirname(TABLE), "servers.tsv")
+SERVER_COLUMNS = ("name", "model", "fanout", "pool", "tool", "source", "binary")
+
+
+def load_servers(path=SERVERS_TABLE):
+    """models/servers.tsv, the server models, as {name: row} in table order."""
+    rows, header = {}, None
+    with open(path) as f:
+        for line, text in enumerate(f, 1):
+            text = text.rstrip("\n")
+            if not text or text.startswith("#"):
+                continue
+            cells = text.split("\t")
+            if header is None:
+                if tuple(cells) != SERVER_COLUMNS:
+                    raise TableError("%s line %d: the header is not %s" % (path, line, " ".join(SERVER_COLUMNS)))
+                header = cells
+                continue
+            if len(cells) != len(header) or cells[2] not in FANOUTS:
+                raise TableError("%s line %d: %d fields or a fanout not in %s" % (path, line, len(cells), "|".join(FANOUTS)))
+            rows[cells[0]] = dict(zip(header, cells))
+    return rows
+
+
 try:
     MODELS = load()
+    SERVERS = load_servers()
 except (OSError, TableError) as e:
     # Every script that reads the table stops here, in one line.
     print("%s: %s" % (os.path.basename(sys.argv[0]), e), file=sys.stderr)
