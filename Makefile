@@ -39,12 +39,28 @@
 # program for bench/cost_create to posix_spawn (built without sanitizers).
 # When python3 is present, every models/python/py_X.py gets a two-line sh
 # wrapper $(BUILD)/py_X, so the Python reference models run like the C ones.
+# The other reference models are built only where their toolchain is found
+# (`make` succeeds without them; the harness reports them not measured):
+# $(BUILD)/go from models/go/ with the go command (standard library only,
+# offline, caches in build/), $(BUILD)/node a wrapper running models/node/
+# with node, and $(BUILD)/uv from models/uv.c where libuv links (-luv for it
+# alone).
 
 BUILD  ?= build
 SAN    ?=
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -pthread -Ilib -Icoro -MMD -MP
 LDLIBS += -pthread
+# coro/loop_uring.c needs liburing (Debian: liburing-dev) for the target in
+# use: when a program using it links (the header alone is not enough: a cross
+# compiler finds the host's), CO_HAVE_URING is defined and -luring linked;
+# otherwise the uring backend builds as one that reports itself unavailable.
+URING  := $(shell printf '\043include <liburing.h>\nint main(void) { struct io_uring r; return io_uring_queue_init(1, &r, 0); }\n' | \
+	    $(CC) -x c - -luring -o /dev/null 2>/dev/null && echo yes)
+ifeq ($(URING),yes)
+CFLAGS += -DCO_HAVE_URING
+LDLIBS += -luring
+endif
 
 ifeq ($(SAN),asan)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -75,10 +91,31 @@ DEMOS     := $(patsubst demos/%.c,$(BUILD)/demos/%,$(wildcard demos/*.c))
 # The interpreter itself, not a shim in front of it (a pyenv shim costs 0.3 s of CPU).
 PYTHON    ?= $(shell python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
 PYMODELS  := $(if $(PYTHON),$(patsubst models/python/%.py,$(BUILD)/%,$(wildcard models/python/py_*.py)))
+# Reference models: go and node need their tool and a native build (they
+# run on this machine's CPU whatever CC targets); uv needs libuv to link.
+NATIVE    := $(filter $(shell uname -m),$(ARCH))
+GO        ?= $(shell command -v go 2>/dev/null)
+NODE      ?= $(shell command -v node 2>/dev/null)
+UV_OK     := $(shell printf '\043include <uv.h>\nint main(void) { return (int)uv_version(); }\n' | \
+		$(CC) -x c - -luv -o /dev/null 2>/dev/null && echo yes)
+MODELS    := $(filter-out $(if $(UV_OK),,$(BUILD)/uv),$(MODELS))
+REFMODELS := $(if $(NATIVE),$(if $(GO),$(BUILD)/go) $(if $(NODE),$(BUILD)/node))
+
+# Boost.Context's fcontext (libboost-context-dev) for this compiler's target:
+# bench/lat_switch's outside reference row, left out without it. The static
+# archive, so that jump_fcontext is called directly, as co_switch is, not
+# through the PLT of a shared library.
+BOOST_CONTEXT := $(shell printf 'extern char jump_fcontext;\nint main(void) { return &jump_fcontext == 0; }\n' | \
+	$(CC) $(LDFLAGS) -x c - -o /dev/null -l:libboost_context.a 2>/dev/null && echo yes)
+ifeq ($(BOOST_CONTEXT),yes)
+$(BUILD)/obj/bench/lat_switch.o: CFLAGS += -DCM_BOOST_CONTEXT
+$(BUILD)/bench/lat_switch: LDLIBS += -l:libboost_context.a
+endif
 
 .PHONY: all test check bench plots results flags demo clean
 .SECONDARY:
-all: $(MODELS) $(TOOLS) $(SERVERS) $(BENCHES) $(BENCH_AUX) $(UNITTESTS) $(HELPERS) $(DEMOS) $(PYMODELS)
+all: $(MODELS) $(TOOLS) $(SERVERS) $(BENCHES) $(BENCH_AUX) $(UNITTESTS) $(HELPERS) $(DEMOS) \
+	$(PYMODELS) $(REFMODELS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -123,6 +160,21 @@ $(BUILD)/py_%: models/python/py_%.py models/python/common.py
 	printf '#!/bin/sh\nexec %s %s "$$@"\n' '$(PYTHON)' '$(CURDIR)/$<' >$@
 	chmod +x $@
 
+$(BUILD)/uv: LDLIBS += -luv
+
+# One Go build cache for every flavour (the binary does not change with CC or SAN).
+GOENV_VARS := GOCACHE='$(CURDIR)/build/gocache' GOPATH='$(CURDIR)/build/gopath' GOENV=off \
+	GOFLAGS=-mod=mod GOPROXY=off GO111MODULE=on GOTOOLCHAIN=local CGO_ENABLED=0
+$(BUILD)/go: $(wildcard models/go/*.go) models/go/go.mod
+	@mkdir -p $(@D)
+	cd models/go && $(GOENV_VARS) '$(GO)' build -trimpath -o '$(abspath $@)' .
+
+$(BUILD)/node: $(wildcard models/node/*.js)
+	@mkdir -p $(@D)
+	printf '#!/bin/sh\nCM_SLOWSERVER=%s exec %s %s "$$@"\n' '$(abspath $(BUILD))/slowserver' \
+		'$(NODE)' '$(CURDIR)/models/node/node.js' >$@
+	chmod +x $@
+
 $(BUILD)/tests/helpers/%: $(BUILD)/obj/tests/helpers/%.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
@@ -134,6 +186,10 @@ $(BUILD)/tests/helpers/forkrace: $(BUILD)/libcm.a
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libcm.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+# test_coro_tasks makes the runtime's allocator and the worker pool's
+# condition variable fail on purpose.
+$(BUILD)/tests/test_coro_tasks: LDLIBS += -Wl,--wrap=co_alloc -Wl,--wrap=pthread_cond_init
 
 test:
 	@sh scripts/test.sh

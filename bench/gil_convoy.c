@@ -13,7 +13,7 @@
  *   lock new:   CPython 3.2+ GIL, 5 ms switch interval. Each re-take waits
  *               for a drop request, so about one interval per operation:
  *               at most ~200 operations a second
- *   lock old:   Python 2 GIL, release every 100 ticks; the CPU thread
+ *   lock old:   Python 2 GIL, release every 100 bytecodes; the CPU thread
  *               usually wins the race to re-take, so the I/O thread starves
  *   lock procs: the CPU work in fork()ed processes, the I/O thread alone
  *

@@ -6,7 +6,8 @@
  * The sum-of-squares list (task i sums k*k for 0 <= k < N + i, T tasks) on
  * 1, 2, 4 and 8 workers, five ways: seq (one plain loop, the baseline),
  * threads with no lock, threads under the new GIL (CPython 3.2+, 5 ms switch
- * interval), threads under the old GIL (Python 2, release every 100 ticks)
+ * interval), threads under the old GIL (Python 2, release every 100
+ * bytecodes' worth of iterations, lib/gil.h)
  * and fork()ed worker processes. Every run verifies its exact total.
  *
  *   smoke: T = 20, N = 1,000,000,  3 repetitions (a few seconds)
@@ -15,8 +16,14 @@
  *
  * Repetitions are interleaved (every case once, then again) so that a noisy
  * moment on a shared machine hits every case alike; one untimed seq run
- * warms up first. CSV: model,workers,median_s,min_s,max_s,speedup with
- * speedup = seq's median / this median, both from this run.
+ * warms up first. CSV:
+ *   model,workers,median_s,min_s,max_s,speedup,handoffs,failed_wakeups
+ * with speedup = seq's median / this median, both from this run, and the
+ * lock's counters (medians over the repetitions; 0 without a lock):
+ * handoffs, the times the lock changed hands, and failed_wakeups, the
+ * times a waiter was woken and found the lock taken again. Under the old
+ * GIL on two cores every release wakes the other thread, which mostly
+ * loses the race: Python 2's battle, counted.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -94,6 +101,9 @@ static void run_procs(const struct wl_params *wl, long workers, struct slots *s)
 	}
 }
 
+/* The lock's counters of the last run (0 without a lock). */
+static struct gil_stats last_stats;
+
 /* Threads under a lock of the given mode (GIL_NONE: plain threads). */
 static void run_threads(const struct wl_params *wl, long workers, enum gil_mode mode,
 			struct slots *s)
@@ -105,8 +115,9 @@ static void run_threads(const struct wl_params *wl, long workers, enum gil_mode 
 		die("gil_init", err);
 	struct gil_pool p = { .gil = &g, .wl = wl, .workers = workers,
 			      .value = s->value, .done = s->done };
-	if ((err = gil_pool_run(&p)) != 0)
+	if ((err = gil_pool_run(&p, gil_pool_thread)) != 0)
 		die("pthread_create", err);
+	gil_stats(&g, &last_stats);
 	gil_destroy(&g);
 }
 
@@ -115,6 +126,7 @@ static double run_once(enum model m, long workers, const struct wl_params *wl, u
 {
 	struct slots s;
 	slots_map(&s, wl->tasks);
+	last_stats = (struct gil_stats){ 0 };
 	uint64_t t0 = now_ns();
 
 	switch (m) {
@@ -162,21 +174,28 @@ int main(int argc, char **argv)
 	int reps = reps_for[scale];
 	u128 want = wl_expected_total(&wl);
 	double t[NMODELS][NWORKERS][MAX_REPS];
+	double handoffs[NMODELS][NWORKERS][MAX_REPS], failed[NMODELS][NWORKERS][MAX_REPS];
 
 	run_once(SEQ, 1, &wl, want);
 	for (int r = 0; r < reps; r++)
 		for (int m = 0; m < NMODELS; m++)
-			for (int w = 0; w < (m == SEQ ? 1 : NWORKERS); w++)
+			for (int w = 0; w < (m == SEQ ? 1 : NWORKERS); w++) {
 				t[m][w][r] = run_once((enum model)m, worker_counts[w], &wl, want);
+				handoffs[m][w][r] = (double)last_stats.handoffs;
+				failed[m][w][r] = (double)last_stats.failed_wakeups;
+			}
 
-	struct summary seq, s;
+	struct summary seq, s, h, f;
 	summarize(t[SEQ][0], (size_t)reps, &seq);
-	printf("model,workers,median_s,min_s,max_s,speedup\n");
+	printf("model,workers,median_s,min_s,max_s,speedup,handoffs,failed_wakeups\n");
 	for (int m = 0; m < NMODELS; m++)
 		for (int w = 0; w < (m == SEQ ? 1 : NWORKERS); w++) {
 			summarize(t[m][w], (size_t)reps, &s);
-			printf("%s,%ld,%.6f,%.6f,%.6f,%.3f\n", model_names[m], worker_counts[w],
-			       s.median, s.min, s.max, seq.median / s.median);
+			summarize(handoffs[m][w], (size_t)reps, &h);
+			summarize(failed[m][w], (size_t)reps, &f);
+			printf("%s,%ld,%.6f,%.6f,%.6f,%.3f,%.0f,%.0f\n", model_names[m],
+			       worker_counts[w], s.median, s.min, s.max, seq.median / s.median,
+			       h.median, f.median);
 		}
 	return 0;
 }

@@ -54,7 +54,7 @@ static struct sample run_once(const struct wl_params *wl, long threads, long int
 	struct gil_pool p = { .gil = &g, .wl = wl, .workers = threads,
 			      .value = value, .done = done };
 	uint64_t t0 = now_ns();
-	if ((err = gil_pool_run(&p)) != 0) {
+	if ((err = gil_pool_run(&p, gil_pool_thread)) != 0) {
 		fprintf(stderr, "gil_sweep: pthread_create: %s\n", strerror(err));
 		exit(3);
 	}

@@ -8,13 +8,17 @@
  *   vol_switches_per_round_trip
  *
  * Mechanisms: bare (bench/bare_switch_x86_64.S: push the callee-saved
- * registers, swap the stack pointer, `ret`; the floor; x86-64 only),
- * bare_jmp (the same, leaving by `pop; jmp` as co_switch does: a `ret`
- * onto another stack is mispredicted every time, a jump is not; x86-64
- * only), coro (the
- * coroutine runtime's own switch, co_switch, between two contexts made
- * with co_ctx_make; it also saves and restores MXCSR and the x87 control
- * word, which bare leaves out), coro_copy (two tasks of the runtime on the copy stack
+ * registers, swap the stack pointer, `ret`; x86-64 only), bare_jmp (the
+ * same, leaving by `pop; jmp` as co_switch does: a `ret` onto another stack
+ * is mispredicted every time, a jump is not; the floor of co_switch's
+ * shape; x86-64 only), coro (the coroutine runtime's own switch,
+ * co_switch, between two contexts made with co_ctx_make; it also saves and
+ * restores MXCSR and the x87 control word, which the bare ones leave out),
+ * boost_fcontext (Boost.Context's jump_fcontext between two contexts made
+ * with make_fcontext, the outside reference: the same work as co_switch,
+ * six registers, MXCSR and the x87 control word, leaving by jmp; left out,
+ * with a note on stderr, where the build found no libboost_context),
+ * coro_copy (two tasks of the runtime on the copy stack
  * taking turns with co_yield: each switch goes through the scheduler, copies
  * the live parts of both stacks out and in, and each round of the run queue
  * ends with a non-blocking epoll_wait, as an asyncio loop does), swapcontext
@@ -89,12 +93,12 @@
 #include "coro.h"
 
 enum mechanism {
-	M_BARE, M_BARE_JMP, M_CORO, M_CORO_COPY, M_SWAPCONTEXT, M_THREAD_FUTEX, M_THREAD_COND, M_THREAD_PIPE,
-	M_PROC_PIPE, M_PROC_FUTEX, M_PERF_PIPE, M_COUNT
+	M_BARE, M_BARE_JMP, M_CORO, M_BOOST_FCONTEXT, M_CORO_COPY, M_SWAPCONTEXT, M_THREAD_FUTEX,
+	M_THREAD_COND, M_THREAD_PIPE, M_PROC_PIPE, M_PROC_FUTEX, M_PERF_PIPE, M_COUNT
 };
 static const char *const mech_names[] = {
-	"bare", "bare_jmp", "coro", "coro_copy", "swapcontext", "thread_futex", "thread_cond", "thread_pipe",
-	"proc_pipe", "proc_futex", "perf_pipe", "all", NULL
+	"bare", "bare_jmp", "coro", "boost_fcontext", "coro_copy", "swapcontext", "thread_futex",
+	"thread_cond", "thread_pipe", "proc_pipe", "proc_futex", "perf_pipe", "all", NULL
 };
 enum placement { P_ONE_CPU, P_TWO_CPUS, P_UNPINNED };
 static const char *const place_names[] = { "one-cpu", "two-cpus", "unpinned" };
@@ -210,6 +214,32 @@ static void coro_partner(void *arg)
 	}
 }
 
+#if defined(CM_BOOST_CONTEXT)
+/*
+ * Boost.Context's C ABI (boost/context/detail/fcontext.hpp, extern "C"):
+ * jump_fcontext switches to `to` and returns, once something jumps back,
+ * the context it came from and the pointer passed; make_fcontext lays out a
+ * context on [sp - size, sp) that starts in fn.
+ */
+typedef void *fcontext_t;
+struct transfer_t {
+	fcontext_t fctx;
+	void *data;
+};
+struct transfer_t jump_fcontext(fcontext_t const to, void *vp);
+fcontext_t make_fcontext(void *sp, size_t size, void (*fn)(struct transfer_t));
+
+static fcontext_t boost_partner_ctx;
+
+static void boost_partner(struct transfer_t t)
+{
+	for (;;) {
+		served++;
+		t = jump_fcontext(t.fctx, NULL);
+	}
+}
+#endif
+
 static ucontext_t uc_main, uc_partner;
 
 static void uc_partner_fn(void)
@@ -230,6 +260,25 @@ static void uc_start(char *stack, size_t size)
 	makecontext(&uc_partner, uc_partner_fn, 0);
 }
 
+/*
+ * Clear MXCSR's exception flags before a batch. They are sticky: the
+ * measuring context has done inexact arithmetic (PE set) and a new context
+ * has not, and a switch that restores MXCSR whole (jump_fcontext,
+ * swapcontext) then changes it at every switch, which costs about 100 ns
+ * on the development VM; co_switch compares the control bits only. With
+ * the flags equal, each row measures its switch's own work.
+ */
+static void clear_fp_flags(void)
+{
+#if defined(__x86_64__)
+	unsigned mxcsr;
+
+	__asm__ volatile("stmxcsr %0" : "=m"(mxcsr));
+	mxcsr &= ~0x3fu;
+	__asm__ volatile("ldmxcsr %0" : : "m"(mxcsr));
+#endif
+}
+
 /* Time one user-space mechanism in this thread; one row, placement none. */
 static void run_user(enum mechanism m, struct plan p)
 {
@@ -242,6 +291,7 @@ static void run_user(enum mechanism m, struct plan p)
 	served = 0;
 	for (int s = -1; s < p.samples; s++) {   /* s == -1: the warm-up */
 		double v = 0;
+		clear_fp_flags();
 		switch (m) {
 #if defined(__x86_64__)
 		case M_BARE:
@@ -260,6 +310,14 @@ static void run_user(enum mechanism m, struct plan p)
 				co_ctx_make(&coro_partner_ctx, stack, sizeof stack, coro_partner, NULL);
 			v = TIME_BATCH(k, co_switch(&coro_main_ctx, &coro_partner_ctx));
 			break;
+#if defined(CM_BOOST_CONTEXT)
+		case M_BOOST_FCONTEXT:
+			if (s < 0)
+				boost_partner_ctx = make_fcontext(stack + sizeof stack, sizeof stack,
+								  boost_partner);
+			v = TIME_BATCH(k, boost_partner_ctx = jump_fcontext(boost_partner_ctx, NULL).fctx);
+			break;
+#endif
 		case M_SWAPCONTEXT:
 			if (s < 0)
 				uc_start(stack, sizeof stack);
@@ -697,10 +755,18 @@ int main(int argc, char **argv)
 			run_coro_copy(up);
 			continue;
 		}
-		if (m == M_BARE || m == M_BARE_JMP || m == M_CORO || m == M_SWAPCONTEXT) {
+		if (m == M_BARE || m == M_BARE_JMP || m == M_CORO || m == M_BOOST_FCONTEXT ||
+		    m == M_SWAPCONTEXT) {
 #if !defined(__x86_64__)
 			if (m == M_BARE || m == M_BARE_JMP) {
 				fprintf(stderr, "lat_switch: %s: x86-64 only; row left out\n", mech_names[m]);
+				continue;
+			}
+#endif
+#if !defined(CM_BOOST_CONTEXT)
+			if (m == M_BOOST_FCONTEXT) {
+				fprintf(stderr, "lat_switch: boost_fcontext: not measured: built without "
+					"libboost_context (libboost-context-dev); row left out\n");
 				continue;
 			}
 #endif

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "coro_impl.h"
+#include "switch_frame.h"
 
 #ifdef CO_ASAN
 #include <sanitizer/asan_interface.h>
@@ -32,28 +33,10 @@
 #define SHARED_MIN_KIB 256         /* the copy stack is at least this big */
 
 /*
- * What co_switch leaves at the saved sp: this struct matches, field for
- * field, the frame pushed by switch_<arch>.S. co_ctx_make writes one by hand
- * so that the first switch "returns" into co_entry, which calls fn(arg).
+ * What co_switch leaves at the saved sp is struct co_frame (switch_frame.h,
+ * checked against switch_<arch>.S). co_ctx_make writes one by hand so that
+ * the first switch "returns" into co_entry, which calls fn(arg).
  */
-#if defined(__x86_64__)
-struct co_frame {
-	uint32_t mxcsr;
-	uint16_t x87_cw;
-	uint16_t pad;
-	uint64_t r15, r14, r13, r12, rbx, rbp;
-	void *ret;                  /* co_entry for a new context */
-};
-#elif defined(__aarch64__)
-struct co_frame {
-	uint64_t x19, x20, x21_28[8], x29, x30;
-	uint64_t d8_15[8];
-	uint64_t fpcr, pad;
-};
-#else
-#error "coro: no context switch for this architecture"
-#endif
-
 extern void co_entry(void);
 
 /* co_entry calls this if a context's fn returns: there is nowhere to go. */

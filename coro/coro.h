@@ -1,6 +1,7 @@
 /*
- * coro.h - a coroutine runtime: a hand-written context switch, an epoll loop
- * with timers, and asyncio-style tasks. Every exported name starts with co_.
+ * coro.h - a coroutine runtime: a hand-written context switch, an event loop
+ * with timers on epoll or io_uring, and asyncio-style tasks. Every exported
+ * name starts with co_.
  *
  *   static int hello(void *arg, intptr_t *value)
  *   {
@@ -97,11 +98,42 @@ int64_t co_now(void);
 enum co_stack_mode { CO_STACK_AUTO, CO_STACK_GUARDED, CO_STACK_COPY };
 extern const char *const co_stack_names[];   /* "auto", "guarded", "copy", NULL */
 
+/*
+ * How the loop talks to the kernel (struct co_config.backend):
+ *   epoll  readiness: the kernel says a descriptor is ready (epoll_wait), the
+ *          task then makes the call itself; every watch is an epoll_ctl.
+ *   uring  completion: the call itself goes into io_uring's submission ring
+ *          and its result comes back on the completion ring; one
+ *          io_uring_enter per turn of the loop submits them all and waits.
+ * The API and its results are the same on both (a cancelled call is still
+ * -ECANCELED); what differs is how many system calls they cost (co_stats).
+ */
+enum co_backend_kind { CO_BACKEND_EPOLL, CO_BACKEND_URING };
+extern const char *const co_backend_names[]; /* "epoll", "uring", NULL */
+
+/*
+ * Can this process run a loop on backend k? 0, or a negative errno after
+ * one line on stderr, prefixed by prog, naming why not (io_uring disabled
+ * by kernel.io_uring_disabled, a kernel without it, a seccomp filter, a
+ * build without liburing) and suggesting --backend epoll.
+ */
+int co_backend_usable(enum co_backend_kind k, const char *prog);
+
+/* The system calls the loop makes, counted by kind (co_stats.syscalls). */
+enum co_sys {
+	CO_SYS_EPOLL_WAIT, CO_SYS_EPOLL_CTL, CO_SYS_IO_URING_ENTER, CO_SYS_READ,
+	CO_SYS_WRITE, CO_SYS_ACCEPT, CO_SYS_CONNECT, CO_SYS_CLOSE,
+	CO_SYS_OTHER,               /* timerfd_settime, getsockopt */
+	CO_SYS_KINDS
+};
+extern const char *const co_sys_names[];     /* "epoll_wait", ..., "other", NULL */
+
 struct co_config {
 	enum co_stack_mode stack;   /* default CO_STACK_AUTO */
 	size_t stack_kib;           /* guarded stack size; 0: 64 */
 	long guarded_max;           /* auto: guarded stacks before copy; 0: 1024 */
 	int threads;                /* co_to_thread pool size; 0: 4 */
+	enum co_backend_kind backend;   /* default CO_BACKEND_EPOLL */
 };
 
 struct co_stats {
@@ -110,6 +142,7 @@ struct co_stats {
 	uint64_t copy_bytes;        /* bytes copied out and in by copy stacks */
 	long guarded_live_max;      /* peak guarded stacks at once */
 	long copy_live_max;         /* peak copy tasks at once */
+	uint64_t syscalls[CO_SYS_KINDS];   /* made by the loop and co_read etc. */
 };
 
 typedef int (*co_fn)(void *arg, intptr_t *value);
@@ -156,7 +189,8 @@ int co_cancel(co_tid id);
 /*
  * Join ids[0..n) in spawn order (asyncio.gather): values[i] and errs[i] get
  * task i's value and status (either may be NULL). Returns the first
- * non-zero status in that order, or 0; every task is collected.
+ * non-zero status in that order, or 0; every task is collected but the
+ * caller itself, should it be among ids (its errs[i] is -EDEADLK).
  */
 int co_gather(const co_tid *ids, size_t n, intptr_t *values, int *errs);
 
@@ -196,7 +230,8 @@ int co_on_done(co_tid id, co_done_fn fn, void *data);
  * frees the group and returns that first failure, or 0. If the waiting task
  * itself is cancelled, the group's tasks are cancelled too and it returns
  * -ECANCELED once they have finished. The group owns its tasks: do not
- * join or detach them yourself.
+ * join or detach them yourself. A task of the group that waits for it gets
+ * -EDEADLK, and the group is left for its owner to wait for.
  */
 struct co_group;
 int co_group_new(struct co_group **g);
@@ -219,13 +254,20 @@ int co_to_thread(co_fn fn, void *arg, intptr_t *value);
  */
 int co_to_process(co_fn fn, void *arg, intptr_t *value);
 
-/* ---- Descriptors (io.c): park on EAGAIN until ready ---- */
+/*
+ * ---- Descriptors (io.c) ----
+ * On epoll a call is tried at once and the task parks on EAGAIN until the
+ * descriptor is ready; on uring the call is submitted and the task parks
+ * until it completes. Buffers must stay valid until the call returns (a
+ * copy-stack task's stack buffers are bounced through the heap on uring).
+ */
 
 /* fd must be non-blocking (co_nonblock sets O_NONBLOCK). */
 int co_nonblock(int fd);
 
 /* Read up to n bytes: the count (0 at end of file) or a negative errno. */
 ssize_t co_read(int fd, void *buf, size_t n);
+
 
 /* Write all n bytes (retrying partial writes): n or a negative errno. */
 ssize_t co_write(int fd, const void *buf, size_t n);
@@ -237,9 +279,20 @@ int co_accept(int fd, struct sockaddr *addr, socklen_t *len);
 int co_connect(int fd, const struct sockaddr *addr, socklen_t len);
 
 /*
+ * The same, giving up at deadline (an absolute co_now() time): -ETIMEDOUT.
+ * A write given up may have written part of buf.
+ */
+ssize_t co_read_by(int fd, void *buf, size_t n, int64_t deadline);
+ssize_t co_write_by(int fd, const void *buf, size_t n, int64_t deadline);
+int co_connect_by(int fd, const struct sockaddr *addr, socklen_t len, int64_t deadline);
+
+/* Close fd (no task may be waiting on it): 0 or a negative errno. */
+int co_close(int fd);
+
+/*
  * Wait until fd is readable (events CO_READABLE) or writable (CO_WRITABLE),
- * one direction per call, or until deadline (-ETIMEDOUT). One task at a
- * time may wait for each direction of a descriptor (else -EBUSY).
+ * one direction per call, or until deadline (-ETIMEDOUT). On epoll one
+ * task at a time may wait for each direction of a descriptor (else -EBUSY).
  */
 #define CO_READABLE 1
 #define CO_WRITABLE 2

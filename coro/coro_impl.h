@@ -1,7 +1,8 @@
 /*
  * coro_impl.h - the runtime's private structures, shared by context.c (stacks
- * and fibers), loop.c (scheduler, timers, descriptors), loop_epoll.c (the
- * poll backend), task.c (the task API), offload.c and io.c.
+ * and fibers), loop.c (scheduler, timers), the backends loop_epoll.c and
+ * loop_uring.c (descriptor calls and waiting), task.c (the task API),
+ * offload.c and io.c.
  */
 #ifndef CO_CORO_IMPL_H
 #define CO_CORO_IMPL_H
@@ -54,8 +55,13 @@ struct co_task {
 	int wake;                   /* what the suspension point returns */
 	int64_t deadline;           /* CO_FOREVER: no timer */
 	long heap_index;            /* in the timer heap, or -1 */
-	int fd;                     /* CO_PARK_FD: the descriptor */
-	int fd_events;
+	union {                     /* CO_PARK_FD: what the backend waits on */
+		struct {
+			int fd;     /* epoll: the descriptor */
+			int fd_events;
+		};
+		void *op;           /* uring: the call in flight */
+	};
 	uint64_t wait_epoch;        /* CO_PARK_TASKS: which wait is current */
 	struct co_task *next;       /* run queue link */
 
@@ -70,16 +76,50 @@ struct co_task {
 	struct co_group *group;
 };
 
-struct co_fd_waiters {
-	struct co_task *reader, *writer;
-	int registered;             /* events the backend watches now */
+/* A descriptor call, as io.c hands it to the backend. */
+enum co_call_kind { CO_CALL_READ, CO_CALL_WRITE, CO_CALL_ACCEPT, CO_CALL_CONNECT,
+		    CO_CALL_CLOSE, CO_CALL_POLL };
+
+struct co_call {
+	enum co_call_kind kind;
+	int fd;
+	void *buf;                  /* read, write: the bytes */
+	size_t len;
+	struct sockaddr *addr;      /* accept (out), connect (in) */
+	socklen_t *addr_len;        /* accept: in and out */
+	socklen_t conn_len;         /* connect */
+	int events;                 /* poll: CO_READABLE or CO_WRITABLE */
+	int64_t deadline;           /* -ETIMEDOUT after it; CO_FOREVER: none */
 };
 
-/* The backend's view of one ready descriptor (loop_epoll.c fills these). */
-struct co_event {
-	int fd;
-	int events;                 /* CO_READABLE | CO_WRITABLE */
+/*
+ * A backend: the only code that knows how the kernel is asked. Entries:
+ *   open    make the kernel objects; 0, or -errno with why[0..len) filled
+ *   close   undo open
+ *   watch   report fd readable through poll for as long as the loop runs
+ *           (offload's eventfd)
+ *   poll    wait until something happens or co_now() >= deadline (0: do
+ *           not wait); wake the tasks whose calls are done (co_ready) and
+ *           put each watched descriptor found readable in fds[], returning
+ *           how many (at most max)
+ *   call    make c for the running task, parking it as needed: the call's
+ *           result (>= 0) or a negative errno
+ *   release t, parked in call, is woken early (cancelled, timed out): true
+ *           if it may run now, false if the kernel still holds its call (the
+ *           backend will co_ready it again once the call is over); always
+ *           true for a call made in this turn, not yet handed to the kernel
+ *           (a cancel pending at co_park)
+ */
+struct co_backend {
+	int (*open)(char *why, size_t len);
+	void (*close)(void);
+	int (*watch)(int fd);
+	int (*poll)(int *fds, int max, int64_t deadline);
+	ssize_t (*call)(const struct co_call *c);
+	bool (*release)(struct co_task *t);
 };
+
+extern const struct co_backend co_epoll_backend, co_uring_backend;
 
 #define CO_ARENA_CLASSES 32
 
@@ -108,11 +148,7 @@ struct co_loop {
 	long unfinished;            /* tasks spawned and not yet done */
 	uint64_t done_seq;
 
-	int backend;                /* the epoll descriptor */
-	int timer_fd;               /* armed at the earliest deadline */
-	int64_t timer_armed;        /* its deadline, or CO_FOREVER */
-	struct co_fd_waiters *fds;
-	int nfds;
+	const struct co_backend *backend;
 	long fd_waits;              /* tasks parked on descriptors */
 	long jobs;                  /* co_to_thread/co_to_process in flight */
 
@@ -144,8 +180,7 @@ void co_ready(struct co_task *t, int wake);       /* unpark t with that result *
 void co_enqueue(struct co_task *t);
 void co_timer_add(struct co_task *t);
 void co_timer_del(struct co_task *t);
-int co_fd_watch(struct co_task *t, int fd, int events);
-void co_fd_unwatch(struct co_task *t);
+#define CO_COUNT(kind) (co_loop.stats.syscalls[CO_SYS_##kind]++)
 
 /* arena.c */
 void *co_alloc(size_t n);                         /* zeroed */
@@ -153,10 +188,9 @@ void co_free(void *p, size_t n);
 size_t co_block_size(size_t n);
 void co_arena_teardown(void);
 
-/* loop_epoll.c */
-int co_backend_new(void);
-int co_backend_set(int backend, int fd, int old_events, int new_events);
-int co_backend_poll(int backend, struct co_event *ev, int max, int timeout_ms);
+/* io.c */
+ssize_t co_call_now(const struct co_call *c);     /* the call itself, -errno */
+int co_connect_result(int fd);                    /* SO_ERROR after a connect */
 
 /* context.c */
 int co_stack_setup(void);

@@ -1,6 +1,9 @@
 /*
- * io.c - descriptor calls for tasks, each the idea itself: try the call; on
- * EAGAIN park the task until the loop sees the descriptor ready; retry.
+ * io.c - descriptor calls for tasks. Each is written down as a struct
+ * co_call and handed to the loop's backend, which makes it its own way
+ * (loop_epoll.c: try, park on EAGAIN until ready, retry; loop_uring.c:
+ * submit, park until it completes). co_call_now is the call itself, for a
+ * backend that makes it from user space; it counts what it makes.
  * Descriptors must be non-blocking, or the whole loop blocks in the call.
  */
 #define _GNU_SOURCE
@@ -20,94 +23,137 @@ int co_nonblock(int fd)
 	return 0;
 }
 
-int co_wait_fd(int fd, int events, int64_t deadline)
-{
-	int err;
-
-	if (!co_usable("co_wait_fd"))
-		return -EPERM;
-	if ((err = co_fd_watch(co_loop.current, fd, events)) != 0)
-		return err;
-	return co_park(CO_PARK_FD, deadline);
-}
-
-/*
- * After a call on fd failed with errno: 0 to try it again (it was
- * interrupted, or fd is ready now), else the error to return (-errno, or
- * what parking the task gave, such as -ECANCELED).
- */
-static int retry_when_ready(int fd, int events)
-{
-	if (errno == EINTR)
-		return 0;
-	if (errno != EAGAIN && errno != EWOULDBLOCK)
-		return -errno;
-	return co_wait_fd(fd, events, CO_FOREVER);
-}
-
-ssize_t co_read(int fd, void *buf, size_t n)
-{
-	for (;;) {
-		ssize_t r = read(fd, buf, n);
-		if (r >= 0)
-			return r;
-		int err = retry_when_ready(fd, CO_READABLE);
-		if (err)
-			return err;
-	}
-}
-
 /* One write; a socket peer that has gone gives -EPIPE, not SIGPIPE. */
 static ssize_t write_some(int fd, const void *buf, size_t n)
 {
 	ssize_t r = send(fd, buf, n, MSG_NOSIGNAL);
 
-	if (r < 0 && errno == ENOTSOCK)
+	if (r < 0 && errno == ENOTSOCK) {
+		CO_COUNT(WRITE);
 		r = write(fd, buf, n);
+	}
 	return r;
+}
+
+ssize_t co_call_now(const struct co_call *c)
+{
+	ssize_t r = -1;
+
+	switch (c->kind) {
+	case CO_CALL_READ:
+		CO_COUNT(READ);
+		r = read(c->fd, c->buf, c->len);
+		break;
+	case CO_CALL_WRITE:
+		CO_COUNT(WRITE);
+		r = write_some(c->fd, c->buf, c->len);
+		break;
+	case CO_CALL_ACCEPT:
+		CO_COUNT(ACCEPT);
+		r = accept4(c->fd, c->addr, c->addr_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		break;
+	case CO_CALL_CONNECT:
+		CO_COUNT(CONNECT);
+		r = connect(c->fd, c->addr, c->conn_len);
+		break;
+	case CO_CALL_CLOSE:
+		CO_COUNT(CLOSE);
+		r = close(c->fd);
+		break;
+	case CO_CALL_POLL:
+		errno = EINVAL;
+		break;
+	}
+	return r < 0 ? -errno : r;
+}
+
+int co_connect_result(int fd)
+{
+	int soerr = 0;
+	socklen_t sl = sizeof soerr;
+
+	CO_COUNT(OTHER);
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
+		return -errno;
+	return -soerr;
+}
+
+static ssize_t call(const char *name, const struct co_call *c)
+{
+	if (!co_usable(name))
+		return -EPERM;
+	return co_loop.backend->call(c);
+}
+
+int co_wait_fd(int fd, int events, int64_t deadline)
+{
+	struct co_call c = { .kind = CO_CALL_POLL, .fd = fd, .events = events,
+			     .deadline = deadline };
+
+	if (events != CO_READABLE && events != CO_WRITABLE)
+		return -EINVAL;
+	return (int)call("co_wait_fd", &c);
+}
+
+ssize_t co_read_by(int fd, void *buf, size_t n, int64_t deadline)
+{
+	struct co_call c = { .kind = CO_CALL_READ, .fd = fd, .buf = buf, .len = n,
+			     .deadline = deadline };
+
+	return call("co_read", &c);
+}
+
+ssize_t co_read(int fd, void *buf, size_t n)
+{
+	return co_read_by(fd, buf, n, CO_FOREVER);
 }
 
 ssize_t co_write(int fd, const void *buf, size_t n)
 {
+	return co_write_by(fd, buf, n, CO_FOREVER);
+}
+
+ssize_t co_write_by(int fd, const void *buf, size_t n, int64_t deadline)
+{
 	size_t done = 0;
 
 	while (done < n) {
-		ssize_t r = write_some(fd, (const char *)buf + done, n - done);
-		if (r >= 0) {
-			done += (size_t)r;
-			continue;
-		}
-		int err = retry_when_ready(fd, CO_WRITABLE);
-		if (err)
-			return err;
+		struct co_call c = { .kind = CO_CALL_WRITE, .fd = fd,
+				     .buf = (char *)buf + done, .len = n - done,
+				     .deadline = deadline };
+		ssize_t r = call("co_write", &c);
+		if (r < 0)
+			return r;
+		done += (size_t)r;
 	}
 	return (ssize_t)n;
 }
 
 int co_accept(int fd, struct sockaddr *addr, socklen_t *len)
 {
-	for (;;) {
-		int c = accept4(fd, addr, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (c >= 0)
-			return c;
-		int err = retry_when_ready(fd, CO_READABLE);
-		if (err)
-			return err;
-	}
+	struct co_call c = { .kind = CO_CALL_ACCEPT, .fd = fd, .addr = addr, .addr_len = len,
+			     .deadline = CO_FOREVER };
+
+	return (int)call("co_accept", &c);
 }
 
 int co_connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
-	int soerr = 0, err;
-	socklen_t sl = sizeof soerr;
+	return co_connect_by(fd, addr, len, CO_FOREVER);
+}
 
-	if (connect(fd, addr, len) == 0)
-		return 0;
-	if (errno != EINPROGRESS && errno != EINTR)
-		return -errno;
-	if ((err = co_wait_fd(fd, CO_WRITABLE, CO_FOREVER)) != 0)
-		return err;
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
-		return -errno;
-	return -soerr;
+int co_connect_by(int fd, const struct sockaddr *addr, socklen_t len, int64_t deadline)
+{
+	struct co_call c = { .kind = CO_CALL_CONNECT, .fd = fd,
+			     .addr = (struct sockaddr *)addr, .conn_len = len,
+			     .deadline = deadline };
+
+	return (int)call("co_connect", &c);
+}
+
+int co_close(int fd)
+{
+	struct co_call c = { .kind = CO_CALL_CLOSE, .fd = fd, .deadline = CO_FOREVER };
+
+	return (int)call("co_close", &c);
 }

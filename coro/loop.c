@@ -1,8 +1,9 @@
 /*
  * loop.c - the scheduler: a FIFO run queue, timers in a min-heap keyed by
- * absolute CLOCK_MONOTONIC deadlines (a timerfd armed at the earliest one,
- * so they fire with sub-millisecond precision and never early), descriptor
- * waits through the backend (loop_epoll.c), and co_run, which owns it all.
+ * absolute CLOCK_MONOTONIC deadlines (the backend waits until the earliest
+ * one, never waking early), and co_run, which owns it all. How the kernel is
+ * asked about descriptors and time is the backend's business alone
+ * (loop_epoll.c, loop_uring.c, behind struct co_backend).
  *
  * Tasks switch only to the scheduler and back (as in libtask): the
  * scheduler runs on co_run's own stack, which is what lets copy-mode tasks
@@ -13,15 +14,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/timerfd.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "coro_impl.h"
 
 _Thread_local struct co_loop co_loop;
 
 const char *const co_stack_names[] = { "auto", "guarded", "copy", NULL };
+const char *const co_backend_names[] = { "epoll", "uring", NULL };
+const char *const co_sys_names[] = {
+	"epoll_wait", "epoll_ctl", "io_uring_enter", "read", "write", "accept", "connect",
+	"close", "other", NULL,
+};
+
+static const struct co_backend *const backends[] = { &co_epoll_backend, &co_uring_backend };
 
 int64_t co_now(void)
 {
@@ -143,13 +149,18 @@ void co_timer_del(struct co_task *t)
 
 /* ---- Parking and waking ---- */
 
-static void unpark(struct co_task *t)
+/*
+ * Take t off its timer and, if it waits in a descriptor call, off that:
+ * false while the kernel still holds the call (the backend wakes t later).
+ */
+static bool unpark(struct co_task *t)
 {
 	if (t->heap_index >= 0)
 		co_timer_del(t);
-	if (t->park == CO_PARK_FD)
-		co_fd_unwatch(t);
+	if (t->park == CO_PARK_FD && !co_loop.backend->release(t))
+		return false;
 	t->park = CO_PARK_NONE;
+	return true;
 }
 
 /* Make parked task t runnable; its suspension point returns wake. */
@@ -157,14 +168,15 @@ void co_ready(struct co_task *t, int wake)
 {
 	if (t->park == CO_PARK_NONE)
 		return;
-	unpark(t);
 	t->wake = wake;
-	co_enqueue(t);
+	if (unpark(t))
+		co_enqueue(t);
 }
 
 /*
  * Suspend the running task until co_ready (or the deadline: 0 for a sleep,
- * -ETIMEDOUT otherwise). A pending cancel is delivered instead, at once.
+ * -ETIMEDOUT otherwise). A pending cancel is delivered instead, at once (a
+ * backend undoes a call not yet handed to the kernel at once).
  * The caller has registered whatever will wake it.
  */
 int co_park(enum co_park why, int64_t deadline)
@@ -184,95 +196,7 @@ int co_park(enum co_park why, int64_t deadline)
 	return t->wake;
 }
 
-/* ---- Descriptors ---- */
-
-static struct co_task **fd_slot(struct co_fd_waiters *w, int events)
-{
-	return events == CO_READABLE ? &w->reader : &w->writer;
-}
-
-static int fd_resync(int fd)
-{
-	struct co_fd_waiters *w = &co_loop.fds[fd];
-	int want = (w->reader ? CO_READABLE : 0) | (w->writer ? CO_WRITABLE : 0);
-	int err = co_backend_set(co_loop.backend, fd, w->registered, want);
-
-	if (err == 0)
-		w->registered = want;
-	return err;
-}
-
-/* Register t as fd's one reader or one writer (events is one of them). */
-int co_fd_watch(struct co_task *t, int fd, int events)
-{
-	if (fd < 0 || (events != CO_READABLE && events != CO_WRITABLE))
-		return -EINVAL;
-	if (fd >= co_loop.nfds) {
-		int n = fd + 64;
-		struct co_fd_waiters *f = realloc(co_loop.fds, (size_t)n * sizeof *f);
-		if (f == NULL)
-			return -ENOMEM;
-		memset(f + co_loop.nfds, 0, (size_t)(n - co_loop.nfds) * sizeof *f);
-		co_loop.fds = f;
-		co_loop.nfds = n;
-	}
-	struct co_task **slot = fd_slot(&co_loop.fds[fd], events);
-	if (*slot)
-		return -EBUSY;
-	*slot = t;
-	int err = fd_resync(fd);
-	if (err) {
-		*slot = NULL;
-		return err;
-	}
-	t->fd = fd;
-	t->fd_events = events;
-	co_loop.fd_waits++;
-	return 0;
-}
-
-void co_fd_unwatch(struct co_task *t)
-{
-	*fd_slot(&co_loop.fds[t->fd], t->fd_events) = NULL;
-	/* A descriptor closed meanwhile has left epoll already: nothing to undo. */
-	if (fd_resync(t->fd) != 0)
-		co_loop.fds[t->fd].registered = 0;
-	co_loop.fd_waits--;
-}
-
-static void fd_ready(const struct co_event *ev)
-{
-	struct co_fd_waiters *w;
-
-	if (ev->fd >= co_loop.nfds)
-		return;
-	w = &co_loop.fds[ev->fd];
-	if ((ev->events & CO_READABLE) && w->reader)
-		co_ready(w->reader, 0);
-	if ((ev->events & CO_WRITABLE) && w->writer)
-		co_ready(w->writer, 0);
-}
-
 /* ---- One turn of the loop ---- */
-
-static void arm_timer(void)
-{
-	int64_t next = co_loop.heap_len ? co_loop.heap[0]->deadline : CO_FOREVER;
-	struct itimerspec its = { 0 };
-
-	if (next == co_loop.timer_armed)
-		return;
-	if (next != CO_FOREVER) {
-		its.it_value.tv_sec = next / CO_S;
-		its.it_value.tv_nsec = next % CO_S;
-	}
-	if (timerfd_settime(co_loop.timer_fd, TFD_TIMER_ABSTIME, &its, NULL) != 0) {
-		fprintf(stderr, "coro: timerfd_settime at %lld ns: %s\n", (long long)next,
-			strerror(errno));
-		abort();
-	}
-	co_loop.timer_armed = next;
-}
 
 static void fire_timers(void)
 {
@@ -287,23 +211,13 @@ static void fire_timers(void)
 /* Wait for descriptors, timers or offload completions (block: as long as needed). */
 static void poll_once(bool block)
 {
-	struct co_event ev[256];
-	uint64_t ticks;
+	int64_t until = !block ? 0 : co_loop.heap_len ? co_loop.heap[0]->deadline : CO_FOREVER;
+	int fds[16];
+	int n = co_loop.backend->poll(fds, 16, until);
 
-	arm_timer();
-	int n = co_backend_poll(co_loop.backend, ev, 256, block ? -1 : 0);
-	for (int i = 0; i < n; i++) {
-		if (ev[i].fd == co_loop.timer_fd) {
-			if (read(co_loop.timer_fd, &ticks, sizeof ticks) < 0)
-				co_loop.timer_armed = CO_FOREVER - 1;   /* re-arm next turn */
-			else
-				co_loop.timer_armed = CO_FOREVER;
-		} else if (co_offload_fd(ev[i].fd)) {
+	for (int i = 0; i < n; i++)
+		if (co_offload_fd(fds[i]))
 			co_offload_drain();
-		} else {
-			fd_ready(&ev[i]);
-		}
-	}
 	fire_timers();
 }
 
@@ -338,27 +252,45 @@ static void turn(void)
 
 /* ---- co_run ---- */
 
+static const struct co_backend *backend_of(enum co_backend_kind k)
+{
+	return (unsigned)k < sizeof backends / sizeof *backends ? backends[k] : NULL;
+}
+
+int co_backend_usable(enum co_backend_kind k, const char *prog)
+{
+	const struct co_backend *b = backend_of(k);
+	char why[200] = "no such backend";
+	int err = b ? b->open(why, sizeof why) : -EINVAL;
+
+	if (err == 0) {
+		b->close();
+		return 0;
+	}
+	fprintf(stderr, "%s: --backend %s: not available here: %s; use --backend epoll\n", prog,
+		b ? co_backend_names[k] : "?", why);
+	return err;
+}
+
 static int loop_open(const struct co_config *cfg)
 {
+	char why[200];
+	int err;
+
 	memset(&co_loop, 0, sizeof co_loop);
 	if (cfg)
 		co_loop.cfg = *cfg;
-	co_loop.timer_armed = CO_FOREVER;
-	co_loop.backend = co_backend_new();
-	if (co_loop.backend < 0)
-		return co_loop.backend;
-	co_loop.timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (co_loop.timer_fd < 0) {
-		fprintf(stderr, "co_run: timerfd_create: %s\n", strerror(errno));
-		close(co_loop.backend);
-		return -errno;
+	co_loop.backend = backend_of(co_loop.cfg.backend);
+	if (co_loop.backend == NULL) {
+		fprintf(stderr, "co_run: backend %d: no such backend\n", (int)co_loop.cfg.backend);
+		return -EINVAL;
 	}
-	int err = co_backend_set(co_loop.backend, co_loop.timer_fd, 0, CO_READABLE);
-	if (err == 0)
-		err = co_stack_setup();
-	if (err) {
-		close(co_loop.timer_fd);
-		close(co_loop.backend);
+	if ((err = co_loop.backend->open(why, sizeof why)) != 0) {
+		fprintf(stderr, "co_run: %s\n", why);
+		return err;
+	}
+	if ((err = co_stack_setup()) != 0) {
+		co_loop.backend->close();
 		return err;
 	}
 	co_loop.state = CO_LOOP_RUNNING;
@@ -371,10 +303,8 @@ static void loop_close(void)
 	co_offload_teardown();
 	co_stack_teardown();
 	co_arena_teardown();
-	close(co_loop.timer_fd);
-	close(co_loop.backend);
+	co_loop.backend->close();
 	free(co_loop.heap);
-	free(co_loop.fds);
 	co_loop.state = CO_LOOP_DONE;
 }
 

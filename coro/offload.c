@@ -62,38 +62,56 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-/* Start the pool: an eventfd on the loop and cfg.threads workers. */
+/*
+ * Start the pool: an eventfd on the loop and cfg.threads workers (as many
+ * as start, at least one). 0, or the negative errno of the call that
+ * failed, named on stderr; nothing is left behind then.
+ */
 static int pool_start(void)
 {
 	int n = co_loop.cfg.threads > 0 ? co_loop.cfg.threads : 4;
 	struct co_offload *o = calloc(1, sizeof *o + (size_t)n * sizeof(pthread_t));
-	int err = 0;
+	const char *call;
+	int err;
 
 	if (o == NULL)
 		return -ENOMEM;
-	pthread_mutex_init(&o->mu, NULL);
-	pthread_cond_init(&o->cv, NULL);
-	o->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (o->efd < 0 || (err = co_backend_set(co_loop.backend, o->efd, 0, CO_READABLE)) != 0) {
-		err = o->efd < 0 ? -errno : err;
-		fprintf(stderr, "co_to_thread: eventfd: %s\n", strerror(-err));
-		goto err;
+	call = "pthread_mutex_init";
+	if ((err = -pthread_mutex_init(&o->mu, NULL)) != 0)
+		goto err_free;
+	call = "pthread_cond_init";
+	if ((err = -pthread_cond_init(&o->cv, NULL)) != 0)
+		goto err_mutex;
+	call = "eventfd";
+	if ((o->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
+		err = -errno;
+		goto err_cond;
 	}
+	call = "adding the eventfd to the loop";
+	if ((err = co_loop.backend->watch(o->efd)) != 0)
+		goto err_efd;
 	co_loop.offload = o;
+	call = "pthread_create";
 	for (; o->nthreads < n; o->nthreads++) {
 		err = -pthread_create(&o->threads[o->nthreads], NULL, worker, o);
+		if (err && o->nthreads == 0)
+			goto err_efd;
 		if (err) {
-			fprintf(stderr, "co_to_thread: pthread_create: %s\n", strerror(-err));
-			if (o->nthreads == 0)
-				goto err;
+			fprintf(stderr, "co_to_thread: %s: %s (%d of %d workers)\n", call,
+				strerror(-err), o->nthreads, n);
 			break;
 		}
 	}
 	return 0;
-err:
-	if (o->efd >= 0)
-		close(o->efd);
+err_efd:
+	close(o->efd);
 	co_loop.offload = NULL;
+err_cond:
+	pthread_cond_destroy(&o->cv);
+err_mutex:
+	pthread_mutex_destroy(&o->mu);
+err_free:
+	fprintf(stderr, "co_to_thread: %s: %s\n", call, strerror(-err));
 	free(o);
 	return err;
 }

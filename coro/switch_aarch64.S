@@ -5,27 +5,36 @@
  * link register x30 and the low halves d8-d15 of v8-v15) and FPCR (rounding
  * mode, flush-to-zero) on the current stack, store sp in from->sp, load
  * to->sp, restore the same set and return through the restored x30.
- * The frame, lowest address first, is struct co_frame in context.c:
+ * FPCR is written only when it differs from the value in force (a write
+ * to FPCR may serialise the pipeline; a compare is cheap), as the x86-64
+ * switch does with its FPU control words.
+ * The frame, lowest address first, is struct co_frame (switch_frame.h):
  *   x19..x28, x29, x30, d8..d15, fpcr, padding (176 bytes, 16-aligned).
  */
+#include "switch_frame.h"
+
+.if CO_FRAME_X29 != CO_FRAME_X19 + 10 * 8 || CO_FRAME_D8 != CO_FRAME_X29 + 16 || CO_FRAME_FPCR != CO_FRAME_D8 + 8 * 8 || CO_FRAME_SIZE != CO_FRAME_FPCR + 16
+.error "switch_aarch64.S: struct co_frame (switch_frame.h) does not match the stores"
+.endif
+
 	.text
 	.globl	co_switch
 	.type	co_switch, %function
 co_switch:
-	// Save old callee-saved registers and FPCR
-	sub	sp, sp, #176
-	stp	x19, x20, [sp, #0]
-	stp	x21, x22, [sp, #16]
-	stp	x23, x24, [sp, #32]
-	stp	x25, x26, [sp, #48]
-	stp	x27, x28, [sp, #64]
-	stp	x29, x30, [sp, #80]
-	stp	d8, d9, [sp, #96]
-	stp	d10, d11, [sp, #112]
-	stp	d12, d13, [sp, #128]
-	stp	d14, d15, [sp, #144]
-	mrs	x9, fpcr
-	str	x9, [sp, #160]
+	// Save old callee-saved registers and FPCR (x10 keeps it: the value in force)
+	sub	sp, sp, #CO_FRAME_SIZE
+	stp	x19, x20, [sp, #CO_FRAME_X19]
+	stp	x21, x22, [sp, #CO_FRAME_X19 + 16]
+	stp	x23, x24, [sp, #CO_FRAME_X19 + 32]
+	stp	x25, x26, [sp, #CO_FRAME_X19 + 48]
+	stp	x27, x28, [sp, #CO_FRAME_X19 + 64]
+	stp	x29, x30, [sp, #CO_FRAME_X29]
+	stp	d8, d9, [sp, #CO_FRAME_D8]
+	stp	d10, d11, [sp, #CO_FRAME_D8 + 16]
+	stp	d12, d13, [sp, #CO_FRAME_D8 + 32]
+	stp	d14, d15, [sp, #CO_FRAME_D8 + 48]
+	mrs	x10, fpcr
+	str	x10, [sp, #CO_FRAME_FPCR]
 
 	// Switch stacks
 	mov	x9, sp
@@ -33,20 +42,22 @@ co_switch:
 	ldr	x9, [x1]
 	mov	sp, x9
 
-	// Load new callee-saved registers and FPCR
-	ldp	x19, x20, [sp, #0]
-	ldp	x21, x22, [sp, #16]
-	ldp	x23, x24, [sp, #32]
-	ldp	x25, x26, [sp, #48]
-	ldp	x27, x28, [sp, #64]
-	ldp	x29, x30, [sp, #80]
-	ldp	d8, d9, [sp, #96]
-	ldp	d10, d11, [sp, #112]
-	ldp	d12, d13, [sp, #128]
-	ldp	d14, d15, [sp, #144]
-	ldr	x9, [sp, #160]
+	// Load new callee-saved registers; FPCR where it differs
+	ldp	x19, x20, [sp, #CO_FRAME_X19]
+	ldp	x21, x22, [sp, #CO_FRAME_X19 + 16]
+	ldp	x23, x24, [sp, #CO_FRAME_X19 + 32]
+	ldp	x25, x26, [sp, #CO_FRAME_X19 + 48]
+	ldp	x27, x28, [sp, #CO_FRAME_X19 + 64]
+	ldp	x29, x30, [sp, #CO_FRAME_X29]
+	ldp	d8, d9, [sp, #CO_FRAME_D8]
+	ldp	d10, d11, [sp, #CO_FRAME_D8 + 16]
+	ldp	d12, d13, [sp, #CO_FRAME_D8 + 32]
+	ldp	d14, d15, [sp, #CO_FRAME_D8 + 48]
+	ldr	x9, [sp, #CO_FRAME_FPCR]
+	cmp	x9, x10
+	b.eq	1f
 	msr	fpcr, x9
-	add	sp, sp, #176
+1:	add	sp, sp, #CO_FRAME_SIZE
 	ret
 	.size	co_switch, .-co_switch
 

@@ -279,8 +279,21 @@ static int watch(struct co_task *t, struct co_task *self)
 }
 
 /*
+ * No memory to watch a task: let the others run once and report no news;
+ * the caller looks again (a poll, until memory comes back).
+ */
+static int wait_unwatched(int64_t deadline)
+{
+	if (deadline != CO_FOREVER && co_now() >= deadline)
+		return -ETIMEDOUT;
+	return co_yield();
+}
+
+/*
  * Park until one of ids[0..n) has finished: 0 at once if one has, else what
- * the wait returns (0, -ETIMEDOUT at deadline, -ECANCELED, -ESRCH).
+ * the wait returns (0, -ETIMEDOUT at deadline, -ECANCELED, -ESRCH). A wait
+ * that could never end is -EDEADLK (the running task is among ids). Every
+ * other return means "look again": callers loop until the task is done.
  */
 static int wait_any(const char *call, const co_tid *ids, size_t n, int64_t deadline)
 {
@@ -301,7 +314,7 @@ static int wait_any(const char *call, const co_tid *ids, size_t n, int64_t deadl
 	self->wait_epoch++;
 	for (size_t i = 0; i < n; i++)
 		if (watch(co_task_lookup(ids[i]), self) != 0)
-			return -ENOMEM;
+			return wait_unwatched(deadline);
 	return co_park(CO_PARK_TASKS, deadline);
 }
 
@@ -325,7 +338,7 @@ int co_join(co_tid id, intptr_t *value)
 	while ((t = find("co_join", id)) != NULL && !t->done) {
 		if (t->detached) {
 			fprintf(stderr, "co_join: task %llu is detached\n", (unsigned long long)id);
-			return -EINVAL;
+			return -ESRCH;
 		}
 		int err = wait_any("co_join", &id, 1, CO_FOREVER);
 		if (err)
@@ -349,6 +362,36 @@ int co_detach(co_tid id)
 	return 0;
 }
 
+/*
+ * co_gather's and co_group_wait's wait for member ids[i]: until it has
+ * finished; then it is returned. The first time the waiter is cancelled,
+ * ids[i..n) are cancelled and the wait goes on (*cancelled = -ECANCELED).
+ * NULL with *err set when there is nothing to wait for: -ESRCH (no such
+ * task) or -EDEADLK (the waiter is ids[i]; it is left alone).
+ */
+static struct co_task *await_member(const char *call, const co_tid *ids, size_t i, size_t n,
+				    int *cancelled, int *err)
+{
+	struct co_task *t;
+
+	*err = 0;
+	while ((t = find(call, ids[i])) != NULL && !t->done) {
+		int e = wait_any(call, &ids[i], 1, CO_FOREVER);
+		if (e == -ECANCELED && !*cancelled) {
+			*cancelled = -ECANCELED;
+			for (size_t k = i; k < n; k++)
+				if (co_task_lookup(ids[k]))
+					cancel_task(co_task_lookup(ids[k]));
+		} else if (e == -EDEADLK || e == -ESRCH) {
+			*err = e;
+			return NULL;
+		}
+	}
+	if (t == NULL)
+		*err = -ESRCH;
+	return t;
+}
+
 int co_gather(const co_tid *ids, size_t n, intptr_t *values, int *errs)
 {
 	int first = 0, cancelled = 0;
@@ -356,18 +399,10 @@ int co_gather(const co_tid *ids, size_t n, intptr_t *values, int *errs)
 	if (!co_usable("co_gather"))
 		return -EPERM;
 	for (size_t i = 0; i < n; i++) {
-		struct co_task *t;
 		int st;
-		while ((t = find("co_gather", ids[i])) != NULL && !t->done) {
-			/* Cancelled while gathering: cancel the rest, still collect all. */
-			if (wait_any("co_gather", &ids[i], 1, CO_FOREVER) == -ECANCELED && !cancelled) {
-				cancelled = -ECANCELED;
-				for (size_t k = i; k < n; k++)
-					if (co_task_lookup(ids[k]))
-						cancel_task(co_task_lookup(ids[k]));
-			}
-		}
-		st = t ? collect(t, values ? &values[i] : NULL) : -ESRCH;
+		struct co_task *t = await_member("co_gather", ids, i, n, &cancelled, &st);
+		if (t)
+			st = collect(t, values ? &values[i] : NULL);
 		if (errs)
 			errs[i] = st;
 		if (first == 0)
@@ -498,23 +533,14 @@ int co_group_spawn(struct co_group *g, co_tid *id, co_fn fn, void *arg)
 
 int co_group_wait(struct co_group *g)
 {
-	int cancelled = 0, failure;
+	int cancelled = 0, failure, err;
 
 	if (!co_usable("co_group_wait"))
 		return -EPERM;
 	for (size_t i = 0; i < g->n; i++) {
-		struct co_task *t;
-		while ((t = co_task_lookup(g->ids[i])) != NULL && !t->done) {
-			int err = wait_any("co_group_wait", &g->ids[i], 1, CO_FOREVER);
-			if (err == -ECANCELED && !cancelled) {
-				cancelled = -ECANCELED;
-				for (size_t k = i; k < g->n; k++)
-					if (co_task_lookup(g->ids[k]))
-						cancel_task(co_task_lookup(g->ids[k]));
-			} else if (err && err != -ECANCELED) {
-				co_yield();     /* out of memory for the watch: poll */
-			}
-		}
+		struct co_task *t = await_member("co_group_wait", g->ids, i, g->n, &cancelled, &err);
+		if (err == -EDEADLK)
+			return err;     /* a member waits for its own group: the group stays */
 		if (t)
 			collect(t, NULL);
 	}

@@ -1,108 +1,147 @@
-/* gil_pool.c - a task list on threads under a GIL (see gil_pool.h). */
+/* gil_pool.c - threads under a GIL, started as CPython starts them (see gil_pool.h). */
 #include "gil_pool.h"
 #include "timeline.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
-struct shared {
-	struct gil_pool *p;
+/* What the threads of one run share. */
+struct gil_start {
+	sem_t started;         /* posted by a new thread once it holds the lock */
 	atomic_long next;      /* pool: the next task index to take */
-	atomic_bool stop;      /* pool: creation failed, take no more tasks */
+	atomic_bool stop;      /* pool: a start failed, take no more tasks */
 };
 
-struct worker {
-	struct shared *s;
-	long first;            /* one per task: the task to run */
-	struct gil_thread t;
-};
-
-/* Task i, run by a thread that holds the lock; it still holds it after. */
-static u128 run_task_locked(struct gil_thread *t, const struct wl_params *wl, long i)
+void gil_worker_started(struct gil_worker *w)
 {
+	sem_post(&w->start->started);
+}
+
+long gil_worker_next(struct gil_worker *w)
+{
+	struct gil_pool *p = w->p;
+
+	if (p->workers == 0) {
+		if (w->ran_first)
+			return -1;
+		w->ran_first = true;
+		return w->first;
+	}
+	if (atomic_load(&w->start->stop))
+		return -1;
+	long i = atomic_fetch_add(&w->start->next, 1);
+	return i < p->wl->tasks ? i : -1;
+}
+
+void gil_worker_run(struct gil_worker *w, long i)
+{
+	const struct wl_params *wl = w->p->wl;
 	u128 v;
 
 	tl_task_start(i);
 	if (wl->kind == WL_CPU) {
-		v = gil_sum_squares(t, 0, wl->n + (uint64_t)i);
+		v = gil_sum_squares(&w->t, 0, wl->n + (uint64_t)i);
 	} else {
-		gil_drop(t);
+		gil_drop(&w->t);
 		v = wl_run_task(wl, i);
-		gil_take(t);
+		gil_take(&w->t);
 	}
 	tl_task_end(i);
-	return v;
+	w->p->value[i] = v;
+	w->p->done[i] = true;
 }
 
-static void *worker_main(void *arg)
+void *gil_pool_thread(void *arg)
 {
-	struct worker *w = arg;
-	struct gil_pool *p = w->s->p;
-	bool pool = p->workers > 0;
+	struct gil_worker *w = arg;
+	long i;
 
 	gil_take(&w->t);
-	if (!pool) {
-		p->value[w->first] = run_task_locked(&w->t, p->wl, w->first);
-		p->done[w->first] = true;
-	}
-	while (pool && !atomic_load(&w->s->stop)) {
-		long i = atomic_fetch_add(&w->s->next, 1);
-		if (i >= p->wl->tasks)
-			break;
-		p->value[i] = run_task_locked(&w->t, p->wl, i);
-		p->done[i] = true;
-	}
+	gil_worker_started(w);
+	while ((i = gil_worker_next(w)) >= 0)
+		gil_worker_run(w, i);
 	gil_drop(&w->t);
 	return NULL;
 }
 
-/* Start p->wanted workers; return how many started (p->err on failure). */
-static long start_workers(pthread_t *tid, struct worker *w, struct shared *s)
+/* Wait for a new thread's word that it runs, without the lock (sem_wait is
+ * the lock acquire that Event.wait blocks in, with the GIL released). */
+static void wait_started(struct gil_start *s, struct gil_thread *main_t)
 {
-	struct gil_pool *p = s->p;
-
-	for (long k = 0; k < p->wanted; k++) {
-		w[k].s = s;
-		w[k].first = k;
-		gil_thread_init(&w[k].t, p->gil);
-		p->err = pthread_create(&tid[k], NULL, worker_main, &w[k]);
-		if (p->err != 0)
-			return k;
-	}
-	return p->wanted;
+	gil_drop(main_t);
+	while (sem_wait(&s->started) != 0 && errno == EINTR)
+		;
+	gil_take(main_t);
 }
 
-int gil_pool_run(struct gil_pool *p)
+/*
+ * Start p->wanted threads, one at a time, holding the lock as Python's main
+ * thread does; return how many started (p->err on failure).
+ */
+static long start_workers(pthread_t *tid, struct gil_worker *w, struct gil_start *s,
+			  struct gil_thread *main_t, void *(*body)(void *))
+{
+	struct gil_pool *p = w[0].p;
+	long k;
+
+	gil_take(main_t);
+	for (k = 0; k < p->wanted; k++) {
+		w[k] = (struct gil_worker){ .p = p, .first = k, .start = s };
+		gil_thread_init(&w[k].t, p->gil);
+		if ((p->err = pthread_create(&tid[k], NULL, body, &w[k])) != 0)
+			break;
+		wait_started(s, main_t);
+	}
+	gil_drop(main_t);
+	return k;
+}
+
+static void add_wait(struct gil_pool *p, const struct gil_thread *t)
+{
+	p->wait_ns += t->wait_ns;
+	if (t->wait_ns > p->wait_max_ns)
+		p->wait_max_ns = t->wait_ns;
+	p->takes += t->takes;
+}
+
+int gil_pool_run(struct gil_pool *p, void *(*body)(void *))
 {
 	long tasks = p->wl->tasks;
-	struct shared s = { .p = p };
+	struct gil_start s;
+	struct gil_thread main_t;
 
 	p->wanted = p->workers > 0 ? (p->workers < tasks ? p->workers : tasks) : tasks;
 	p->started = 0;
-	p->err = 0;
 	p->wait_ns = p->wait_max_ns = 0;
 	p->takes = 0;
+	if (sem_init(&s.started, 0, 0) != 0)
+		return p->err = errno;
+	atomic_init(&s.next, 0);
+	atomic_init(&s.stop, false);
 	pthread_t *tid = calloc((size_t)p->wanted, sizeof *tid);
-	struct worker *w = calloc((size_t)p->wanted, sizeof *w);
+	struct gil_worker *w = calloc((size_t)p->wanted, sizeof *w);
 	if (!tid || !w) {
-		free(tid);
-		free(w);
-		return p->err = ENOMEM;
+		p->err = ENOMEM;
+		goto out;
 	}
-	p->started = start_workers(tid, w, &s);
+	w[0].p = p;
+	gil_thread_init(&main_t, p->gil);
+	p->err = 0;
+	p->started = start_workers(tid, w, &s, &main_t, body);
 	if (p->started < p->wanted)
 		atomic_store(&s.stop, true);
 	for (long k = 0; k < p->started; k++) {
 		pthread_join(tid[k], NULL);
-		p->wait_ns += w[k].t.wait_ns;
-		if (w[k].t.wait_ns > p->wait_max_ns)
-			p->wait_max_ns = w[k].t.wait_ns;
-		p->takes += w[k].t.takes;
+		add_wait(p, &w[k].t);
 	}
+	add_wait(p, &main_t);
+out:
 	free(tid);
 	free(w);
+	sem_destroy(&s.started);
 	return p->err;
 }
 

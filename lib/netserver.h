@@ -1,5 +1,5 @@
 /*
- * netserver.h - the slow server of the net workload (protocol in net.h),
+ * netserver.h - the slow server of the net workload (protocol in http.h),
  * and the private copy a model starts when no --connect is given.
  *
  * The server runs on the coroutine loop: one coroutine accepts, and each
@@ -31,6 +31,7 @@
 #include <sys/types.h>
 
 #include "cli.h"
+#include "coro.h"
 
 /* How long a connection may stay silent before its request (slowserver --idle-ms). */
 #define NETSERVER_IDLE_MS 10000L
@@ -49,11 +50,14 @@ int netserver_listen(struct sockaddr_in *addr);
 /*
  * Serve requests on listening socket lfd, a /sleep naming no delay answered
  * after ms milliseconds, a connection silent for idle_ms closed,
- * until a fatal error (returned as -errno, printed). Accept failing for lack
- * of descriptors is not fatal: the server waits for connections in progress
- * to close and accepts again.
+ * on a loop with that backend, until a fatal error (returned as -errno,
+ * printed), or, when requests > 0, until that many connections have been
+ * served (then 0; co_stats holds the loop's counts). Accept failing for
+ * lack of descriptors is not fatal: the server waits for connections in
+ * progress to close and accepts again.
  */
-int netserver_serve(int lfd, long ms, long idle_ms);
+int netserver_serve(int lfd, long ms, long idle_ms, enum co_backend_kind backend,
+		    long requests);
 
 /*
  * Prepare a model's run of the net workload (nothing for cpu and io): raise

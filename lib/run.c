@@ -76,6 +76,13 @@ void run_extra_str(struct run *r, const char *key, const char *v)
 		snprintf(e->text, sizeof e->text, "\"%s\"", v);
 }
 
+void run_extra_json(struct run *r, const char *key, const char *json)
+{
+	struct run_extra *e = extra_slot(r, key);
+	if (e)
+		snprintf(e->text, sizeof e->text, "%s", json);
+}
+
 static double tv_s(struct timeval tv)
 {
 	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;

@@ -30,7 +30,7 @@
 
 struct run_extra {
 	const char *key;
-	char text[48];   /* already formatted as a JSON value */
+	char text[320];  /* already formatted as a JSON value */
 };
 
 struct run {
@@ -62,6 +62,7 @@ void run_shortfall(struct run *r, const char *what, long started, long wanted, i
 void run_extra_int(struct run *r, const char *key, long long v);
 void run_extra_num(struct run *r, const char *key, double v);
 void run_extra_str(struct run *r, const char *key, const char *v);
+void run_extra_json(struct run *r, const char *key, const char *json);   /* as is */
 
 /* Verify, print the report, and return the exit status. */
 int run_finish(struct run *r);

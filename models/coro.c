@@ -1,6 +1,6 @@
 /*
- * coro - every task is a coroutine on one epoll loop in one thread
- * (coro/coro.h): the C twin of asyncio.gather.
+ * coro - every task is a coroutine on one loop in one thread (coro/coro.h):
+ * the C twin of asyncio.gather.
  *
  *   io:  task i sleeps d ms on the loop (co_sleep); while it sleeps, the
  *        others start, so T tasks take about d, not T * d, and a million
@@ -17,10 +17,14 @@
  *        unless --connect names one.
  *
  * --stack guarded|copy|auto picks the coroutine stacks (trade-off in
- * coro/coro.h). If spawning task k fails (guarded stacks past
+ * coro/coro.h); --backend epoll|uring how the loop asks the kernel
+ * (readiness or completion; the private server stays on epoll, so both
+ * meet the same server). Where uring cannot run, one line says why, exit 3. If spawning task k fails (guarded stacks past
  * vm.max_map_count, or memory), no more are spawned, the started ones
  * finish and are collected, and the run exits with status 3.
- * JSON extras: stack, switches, guarded_stacks and copy_tasks (peaks).
+ * JSON extras: stack, backend, switches, guarded_stacks and copy_tasks
+ * (peaks), syscalls (the loop's system calls by kind, and their total) and
+ * syscalls_per_task (the same divided by the tasks).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -56,7 +60,7 @@ static int one_task(void *arg, intptr_t *unused)
 	tl_task_start(i);
 	if (S.wl->kind == WL_NET) {
 		err = net_co_exchange(S.fd[i], &S.wl->server, i, S.wl->ms);
-		close(S.fd[i]);
+		co_close(S.fd[i]);
 		if (err == -ECANCELED)
 			return err;
 		S.value[i] = err == 0;
@@ -89,7 +93,7 @@ static int fan_out(void *arg, intptr_t *unused)
 		err = co_spawn(&id[i], one_task, (void *)(intptr_t)i);
 		if (err) {
 			if (S.wl->kind == WL_NET)
-				close(S.fd[i]);
+				co_close(S.fd[i]);
 			break;
 		}
 	}
@@ -98,12 +102,28 @@ static int fan_out(void *arg, intptr_t *unused)
 	return co_gather(id, (size_t)S.started, NULL, NULL);
 }
 
+/* The loop's system calls by kind as a JSON object, each divided by per. */
+static void syscalls_json(const struct co_stats *st, double per, char *buf, size_t len)
+{
+	uint64_t total = 0;
+	size_t n = 0;
+
+	for (int k = 0; k < CO_SYS_KINDS; k++) {
+		n += (size_t)snprintf(buf + n, len - n, "%s\"%s\":%.6g", k ? "," : "{",
+				      co_sys_names[k], (double)st->syscalls[k] / per);
+		total += st->syscalls[k];
+	}
+	snprintf(buf + n, len - n, ",\"total\":%.6g}", (double)total / per);
+}
+
 int main(int argc, char **argv)
 {
-	long long stack = CO_STACK_AUTO;
+	long long stack = CO_STACK_AUTO, backend = CO_BACKEND_EPOLL;
 	const struct cli_extra extras[] = {
 		{ "stack", "coroutine stacks: guarded, copy or auto (default auto)",
 		  0, 0, co_stack_names, &stack },
+		{ "backend", "how the loop asks the kernel: epoll or uring (default epoll)",
+		  0, 0, co_backend_names, &backend },
 		{ 0 },
 	};
 	struct cli cli;
@@ -120,6 +140,8 @@ int main(int argc, char **argv)
 			"runs every task)\n", cli.workers);
 		return 2;
 	}
+	if (co_backend_usable((enum co_backend_kind)backend, "coro") != 0)
+		return 3;
 	struct netserver server;
 	int err = netserver_open(&cli, &server);
 	if (err != 0)
@@ -138,7 +160,8 @@ int main(int argc, char **argv)
 	run_begin(&run, &cli);
 	tl_begin(tasks);
 
-	struct co_config cfg = { .stack = (enum co_stack_mode)stack };
+	struct co_config cfg = { .stack = (enum co_stack_mode)stack,
+				 .backend = (enum co_backend_kind)backend };
 	err = co_run(fan_out, id, NULL, &cfg);
 	if (err && err != -ENOMEM)
 		fprintf(stderr, "coro: co_run: %s\n", strerror(-err));
@@ -146,7 +169,13 @@ int main(int argc, char **argv)
 		if (S.done[i])
 			run_task_done(&run, i, S.value[i]);
 	co_stats(&st);
+	char sys[300];
 	run_extra_str(&run, "stack", co_stack_names[stack]);
+	run_extra_str(&run, "backend", co_backend_names[backend]);
+	syscalls_json(&st, 1, sys, sizeof sys);
+	run_extra_json(&run, "syscalls", sys);
+	syscalls_json(&st, (double)tasks, sys, sizeof sys);
+	run_extra_json(&run, "syscalls_per_task", sys);
 	run_extra_int(&run, "switches", (long long)st.switches);
 	run_extra_int(&run, "guarded_stacks", st.guarded_live_max);
 	run_extra_int(&run, "copy_tasks", st.copy_live_max);

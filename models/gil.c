@@ -7,12 +7,15 @@
  *             [--gil new|old|none] [--switch-interval-us U] [--ticks K]
  *
  * Threads are started as in models/threads.c: one per task, or a pool of W
- * taking task indices from a shared counter (lib/gil_pool.c). Each thread
- * takes the lock when it starts and drops it when it ends, as a Python
- * thread does.
+ * taking task indices from a shared counter; lib/gil_pool.c starts them the
+ * way Python's threading does (the main thread holds the lock and starts
+ * one thread at a time). Each thread runs python_thread below: it takes
+ * the lock when it starts, runs its tasks holding it, and drops it when it
+ * ends, as a Python thread does.
  *
- *   cpu: the kernel runs in chunks of GIL_TICK_ITERS iterations with a check
- *        point after each, so the holder gives way when it must.
+ *   cpu: the kernel runs in chunks with a check point after each (every
+ *        4,096 iterations under the new lock, every K bytecodes' worth under
+ *        the old), so the holder gives way when it must.
  *   io, net: a blocking call (a wait, a request's socket round trip to the
  *        slow server): the lock is dropped around it and taken back after,
  *        as time.sleep and socket calls do in CPython. net starts a private
@@ -26,13 +29,17 @@
  *
  * --gil new (default) is CPython 3.2+'s lock with --switch-interval-us U
  * (default 5000, sys.getswitchinterval() = 0.005); old is Python 2's, which
- * releases and re-takes the lock every --ticks K check points (default 100,
- * sys.setcheckinterval's default); none runs with no lock.
+ * releases and re-takes the lock every --ticks K bytecodes (default 100,
+ * sys.setcheckinterval's default; a bytecode is GIL_BYTECODE_ITERS kernel
+ * iterations, see lib/gil.h); none runs with no lock.
  *
- * JSON adds: gil, switch_interval_us, ticks, tick_iters, handoffs (the lock
+ * JSON adds: gil, switch_interval_us, ticks, tick_iters (kernel iterations
+ * between check points), handoffs (the lock
  * changed hands), forced_drops (a holder dropped because a waiter asked),
- * wait_s (time all threads spent waiting for the lock), wait_max_s (the
- * longest total of one thread) and takes.
+ * timeouts (a waiter's switch interval ran out), drop_requests (a waiter
+ * asked the holder to drop), failed_wakeups (a waiter woke to find the lock
+ * held again), max_waiting (the most threads that waited at once), wait_s (time all threads spent waiting for the lock),
+ * wait_max_s (the longest total of one thread) and takes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +52,23 @@
 #include "run.h"
 #include "timeline.h"
 
+/*
+ * A Python thread: it must hold the lock to run. gil_worker_run keeps it
+ * except where the task blocks (io, net), or where a check point gives way.
+ */
+static void *python_thread(void *arg)
+{
+	struct gil_worker *w = arg;
+	long i;
+
+	gil_take(&w->t);            /* the new thread's first act */
+	gil_worker_started(w);      /* Thread.start() in the main thread returns */
+	while ((i = gil_worker_next(w)) >= 0)
+		gil_worker_run(w, i);
+	gil_drop(&w->t);            /* the thread's last act */
+	return NULL;
+}
+
 /* The lock's counters and the threads' waiting, as JSON extras. */
 static void report_lock(struct run *run, struct gil *g, const struct gil_pool *p,
 			long long interval_us, long long ticks)
@@ -55,9 +79,13 @@ static void report_lock(struct run *run, struct gil *g, const struct gil_pool *p
 	run_extra_str(run, "gil", gil_mode_names[g->mode]);
 	run_extra_int(run, "switch_interval_us", interval_us);
 	run_extra_int(run, "ticks", ticks);
-	run_extra_int(run, "tick_iters", GIL_TICK_ITERS);
+	run_extra_int(run, "tick_iters", (long long)g->check_iters);
 	run_extra_int(run, "handoffs", (long long)st.handoffs);
 	run_extra_int(run, "forced_drops", (long long)st.forced_drops);
+	run_extra_int(run, "timeouts", (long long)st.timeouts);
+	run_extra_int(run, "drop_requests", (long long)st.drop_requests);
+	run_extra_int(run, "failed_wakeups", (long long)st.failed_wakeups);
+	run_extra_int(run, "max_waiting", (long long)st.max_waiting);
 	run_extra_num(run, "wait_s", (double)p->wait_ns / 1e9);
 	run_extra_num(run, "wait_max_s", (double)p->wait_max_ns / 1e9);
 	run_extra_int(run, "takes", (long long)p->takes);
@@ -71,7 +99,7 @@ int main(int argc, char **argv)
 		  0, 0, gil_mode_names, &mode },
 		{ "switch-interval-us", "new lock: switch interval in us, 1..10000000 (default 5000)",
 		  1, 10000000, NULL, &interval_us },
-		{ "ticks", "old lock: check points between releases, 1..1000000 (default 100)",
+		{ "ticks", "old lock: bytecodes between releases, 1..1000000 (default 100)",
 		  1, 1000000, NULL, &ticks },
 		{ NULL, NULL, 0, 0, NULL, NULL },
 	};
@@ -107,7 +135,7 @@ int main(int argc, char **argv)
 	run_begin(&run, &cli);
 	tl_begin(tasks);
 
-	err = gil_pool_run(&p);
+	err = gil_pool_run(&p, python_thread);
 	if (err != 0)
 		run_shortfall(&run, cli.workers > 0 ? "workers" : "tasks", p.started,
 			      p.wanted, err);

@@ -65,7 +65,7 @@ MIN_RUN_S = 0.05
 BENCH_SH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench.sh")
 # The columns that hold words; every other column holds a number.
 TEXT_COLUMNS = {"model", "workload", "mechanism", "placement", "variant", "stopped_by", "detail",
-                "stack_mode", "lock", "mode", "metric", "server", "load"}
+                "stack_mode", "lock", "mode", "metric", "server", "load", "role", "backend"}
 # The columns a row may leave empty: the tidy CSVs' ms (cpu) and n (io, net),
 # lat_switch's switches per round trip (counted for the kernel rows only).
 # serve.csv's latencies are empty when wrk got no answer at all.
@@ -406,6 +406,48 @@ def server_freeze(run):
     return (CONFIRMED if ratio >= 1.3 else NOT_CONFIRMED), evidence
 
 
+def old_gil_battle(run):
+    if run.cores < 2:
+        return NOT_MEASURED, "one CPU: two threads cannot fight over the lock from two cores"
+    old = run.select("gil_scaling", model="gil_old", workers=2)
+    seq = run.select("gil_scaling", model="seq")
+    if not old or not seq:
+        return NOT_MEASURED, "gil_scaling.csv lacks the seq or the gil_old W = 2 row"
+    o, q = old[0], seq[0]
+    slower = o["median_s"] / q["median_s"]
+    evidence = ("old GIL, 2 threads on %d CPUs: %s against seq's %s, %.2fx slower; "
+                "%s handoffs, %s wake-ups that found the lock taken again"
+                % (run.cores, fmt_s(o["median_s"]), fmt_s(q["median_s"]), slower,
+                   fmt_n(o["handoffs"]), fmt_n(o["failed_wakeups"])))
+    ok = slower >= 1.3 and o["failed_wakeups"] > 0
+    return (CONFIRMED if ok else NOT_CONFIRMED), evidence
+
+
+def backend_pairs(run, tasks=None):
+    """[(role, N, epoll row, io_uring row)] from net_backends.csv, client then
+    server, at N = TASKS, or at the largest N where both backends were measured."""
+    out = []
+    for role in ("client", "server"):
+        by = {}
+        for r in run.select("net_backends", role=role):
+            by.setdefault(r["tasks"], {})[r["backend"]] = r
+        both = [n for n, b in by.items() if "epoll" in b and "uring" in b and tasks in (None, n)]
+        if both:
+            n = max(both)
+            out.append((role, n, by[n]["epoll"], by[n]["uring"]))
+    return out
+
+
+def fewer_syscalls(run):
+    pairs = backend_pairs(run)
+    if len(pairs) < 2:
+        return NOT_MEASURED, "net_backends.csv lacks epoll and io_uring rows for the client and the server"
+    evidence = "; ".join("%s at N = %s: epoll %.3g, io_uring %.3g system calls per request" % (
+        role, fmt_n(n), e["syscalls_per_request"], u["syscalls_per_request"]) for role, n, e, u in pairs)
+    ok = all(u["syscalls_per_request"] <= 0.5 * e["syscalls_per_request"] for _, _, e, u in pairs)
+    return (CONFIRMED if ok else NOT_CONFIRMED), evidence
+
+
 # (id, the claim, the rule in words, the check)
 LESSONS = [
     ("sum_vs_longest",
@@ -441,6 +483,17 @@ LESSONS = [
      "For a few short I/O waits, threads do as well as the event loop.",
      "At the largest N <= 100 both measured, threads take <= 1.1x the coroutine model's time (io.csv).",
      few_waits),
+    ("old_gil_battle",
+     "Under Python 2's GIL, two CPU-bound threads on two cores run slower than one after another "
+     "(Beazley: 1.8x): every release wakes the other thread, which finds the lock taken again.",
+     "With >= 2 CPUs, gil_old at W = 2 takes >= 1.3x seq's median, and its waiters woke to find the "
+     "lock taken (failed_wakeups > 0; gil_scaling.csv).",
+     old_gil_battle),
+    ("fewer_syscalls",
+     "Completion-based I/O needs fewer system calls than readiness-based I/O.",
+     "At the largest N measured, the io_uring loop makes at most half the system calls per request "
+     "of the epoll loop, for the client and for the server alike (net_backends.csv).",
+     fewer_syscalls),
     ("c10k",
      "A thread per connection stops where the machine's threads stop; the loop holds 10,000 connections.",
      "At the largest C in serve.csv (at least 10,000), the loop server holds >= 99% of C, refuses "

@@ -199,6 +199,9 @@ draw_all() {
 	if needs net_wall net.csv; then
 		draw net_wall 900,560 "models=$(models_in "$run/net.csv" "$SUITE")" "d=$(wait_s "$run/net.csv")"
 	fi
+	if needs net_backends net_backends.csv; then
+		draw net_backends 1100,520 "d=$(awk -F, 'NR == 2 { print $4 / 1000 }' "$run/net_backends.csv")"
+	fi
 	draw_runtimes
 	draw_gil_real
 }

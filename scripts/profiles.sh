@@ -74,7 +74,9 @@ quick)
 	NET_N_one=1,2,4,8
 	NET_N_python_one=1,2,4
 	NET_N_thread=1,10,100,1000
-	NET_N_lock=1,10,100,1000
+	# gil beside py_threads at 10,000 requests: the emulated GIL's fan-out target.
+	NET_N_lock=1,10,100,1000,10000
+	NET_N_python_thread=1,10,100,1000,10000
 	NET_N_proc=1,10,100,1000
 	NET_N_python_proc=1,10,100
 	NET_N_loop=1,10,100,1000,10000
@@ -101,8 +103,8 @@ full)
 	IO_N_python_loop=1,10,100,1000,10000,100000
 	NET_N_one=1,2,4,8
 	NET_N_thread=1,10,100,1000,10000
-	NET_N_python_thread=1,10,100,1000
-	NET_N_lock=1,10,100,1000
+	NET_N_python_thread=1,10,100,1000,10000
+	NET_N_lock=1,10,100,1000,10000
 	NET_N_proc=1,10,100,1000,3000
 	NET_N_python_proc=1,10,100,1000
 	NET_N_loop=1,10,100,1000,10000

@@ -30,7 +30,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import models  # noqa: E402
 from lessons import (Run, BadRun, check_all, check_shapes, fmt_n, fmt_s, speedup_rows,  # noqa: E402
-                     at_cores, measured, gil_speedup_pairs, sweep_pairs, comparable,
+                     at_cores, measured, gil_speedup_pairs, sweep_pairs, comparable, backend_pairs,
                      MIN_INTERVALS, MIN_RUN_S)
 from targets import check_targets, MET, MISSED, NOT_MEASURED as TARGET_NOT_MEASURED  # noqa: E402
 
@@ -388,6 +388,16 @@ def say_serve_mixed(run):
                parts=", ".join("%s %s" % (r["server"], ms_of(r["p99_ms"])) for r in rows))
 
 
+def say_backends(run):
+    pairs = backend_pairs(run)
+    if not pairs:
+        return say("backends.none")
+    return say("backends.text", d_ms=fmt_n(pairs[0][2]["ms"]), parts="; ".join(
+        say("backends.part", role=role, n=fmt_n(n), e_sc="%.3g" % e["syscalls_per_request"],
+            e_wall=fmt_s(e["wall_s"]), u_sc="%.3g" % u["syscalls_per_request"], u_wall=fmt_s(u["wall_s"]))
+        for role, n, e, u in pairs))
+
+
 # (chart file, what it needs, what it says)
 CHARTS = [
     ("io_wall", ["io"], lambda run: say_fanout(run, "io")),
@@ -400,6 +410,7 @@ CHARTS = [
     ("net_wall", ["net"], lambda run: say_fanout(run, "net")),
     ("runtimes", ["runtimes"], say_runtimes),
     ("gil_real", ["gil_real"], say_gil_real),
+    ("net_backends", ["net_backends"], say_backends),
     ("serve_rps", ["serve"], say_serve_rps),
     ("serve_p99", ["serve"], say_serve_p99),
     ("serve_mixed", ["serve"], say_serve_mixed),

@@ -16,7 +16,7 @@ reader should read them) and its check, a function of the run returning
 make most checks a line or two. Then a fixture figure that meets it and a
 set_cell in harness.bats that moves it past.
 """
-from lessons import fmt_n, fmt_s, measured
+from lessons import backend_pairs, fmt_n, fmt_s, measured
 
 MET = "met"
 MISSED = "missed"
@@ -112,6 +112,38 @@ def net_requests(run):
         rows[0]["runs"], fmt_s(rows[0]["median_s"]))
 
 
+def gil_fan_out(run):
+    """gil beside py_threads on the io and net fan-outs at N = 1,000 and 10,000."""
+    points, missing = [], []
+    for suite in ("io", "net"):
+        for n in (1000, 10000):
+            g = run.select(suite, model="gil", tasks=n, workers=0)
+            p = run.select(suite, model="py_threads", tasks=n, workers=0)
+            if g and p and g[0]["ms"] == p[0]["ms"]:
+                points.append((suite, n, g[0]["median_s"], p[0]["median_s"]))
+            else:
+                missing.append("%s N = %s" % (suite, fmt_n(n)))
+    if not points:
+        return NOT_MEASURED, "no gil and py_threads rows at N = 1,000 or 10,000 in io.csv or net.csv"
+    text = "; ".join("%s N = %s: gil %s, py_threads %s, %.2fx" % (suite, fmt_n(n), fmt_s(g), fmt_s(p), g / p)
+                     for suite, n, g, p in points)
+    if missing:
+        text += "; not measured: " + ", ".join(missing)
+    return verdict(all(g <= 1.5 * p for _, _, g, p in points)), text
+
+
+def uring_vs_epoll(column, bound, what):
+    """io_uring's COLUMN at most BOUND x epoll's, client and server, N = 10,000."""
+    def check(run):
+        pairs = backend_pairs(run, 10000)
+        if len(pairs) < 2:
+            return NOT_MEASURED, "no epoll and io_uring rows at N = 10,000 for the client and the server in net_backends.csv"
+        return verdict(all(u[column] <= bound * e[column] for _, _, e, u in pairs)), "; ".join(
+            "%s: epoll %.3g, io_uring %.3g %s (%.3gx)" % (role, e[column], u[column], what, u[column] / e[column])
+            for role, _, e, u in pairs)
+    return check
+
+
 TARGETS = [
     ("switch_floor", "One coroutine switch within 1.8x of a bare switch that leaves by pop; jmp as it does",
      "lat_switch: coro median <= 1.8 x bare_jmp median", ratio_target("coro", "bare_jmp", 1.8)),
@@ -131,6 +163,15 @@ TARGETS = [
      "coro_scale, fastest stack mode: wall < 1.3 s", sleepers(100000, 1.3)),
     ("net", "10,000 concurrent net requests, d = 100 ms: under 1 s",
      "net.csv: coro at N = 10,000, d = 100 ms, median < 1 s", net_requests),
+    ("gil_fan_out", "The emulated GIL on an io and net fan-out within 1.5x of CPython's threads at N = 1,000 and 10,000",
+     "io.csv, net.csv: gil median <= 1.5 x py_threads median at every such N both measured (the rest named)",
+     gil_fan_out),
+    ("uring_syscalls", "io_uring: at most half the system calls per request of epoll, N = 10,000",
+     "net_backends, client and server at N = 10,000: io_uring's syscalls_per_request <= 0.5 x epoll's",
+     uring_vs_epoll("syscalls_per_request", 0.5, "system calls per request")),
+    ("uring_wall", "io_uring: wall time no worse than epoll's, N = 10,000",
+     "net_backends, client and server at N = 10,000: io_uring's wall_s <= 1.1 x epoll's (the 0.1 is noise)",
+     uring_vs_epoll("wall_s", 1.1, "s wall")),
 ]
 
 

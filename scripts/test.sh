@@ -89,12 +89,15 @@ for flavour in $flavours; do
 			fi
 		done
 		# The coro model itself, each stack mode and workload, small: the
-		# loop, timers, epoll and (net, --trace-children) the private
-		# slowserver, run under memcheck.
+		# loop, timers, epoll, io_uring (valgrind 3.19 knows its system
+		# calls; loop_uring.c tells it what the kernel wrote) and (net,
+		# --trace-children) the private slowserver, run under memcheck.
 		for args in "io --tasks 200 --ms 10 --stack guarded" \
 			"io --tasks 200 --ms 10 --stack copy" \
 			"net --tasks 50 --ms 10 --stack auto" \
 			"net --tasks 50 --ms 10 --stack copy" \
+			"io --tasks 200 --ms 10 --stack copy --backend uring" \
+			"net --tasks 50 --ms 10 --stack copy --backend uring" \
 			"cpu --tasks 2 --n 100000"; do
 			echo "== valgrind: coro $args"
 			# shellcheck disable=SC2086

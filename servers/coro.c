@@ -10,7 +10,7 @@
 
 static int serve(int lfd, const struct server_opts *o)
 {
-	return netserver_serve(lfd, o->ms, o->idle_ms);
+	return netserver_serve(lfd, o->ms, o->idle_ms, CO_BACKEND_EPOLL, 0);
 }
 
 int main(int argc, char **argv)

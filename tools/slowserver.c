@@ -2,14 +2,17 @@
  * slowserver - the net workload's server on its own (HTTP, lib/http.h).
  *
  *   build/slowserver [--port P] [--ms D] [--host A] [--idle-ms L]
+ *                    [--backend epoll|uring]
  *
  * Listens on A:P (default 127.0.0.1, port 7000; port 0 picks a free one),
  * prints "slowserver: listening on A:P ms D" once it accepts connections,
  * and answers `GET /sleep?ms=X` after X ms (`/sleep` alone: after D,
  * default 100) and `GET /cpu?n=N` at once, every connection on a coroutine
- * of one loop, kept open between requests. A connection silent for L ms
- * (default 10000) is closed; a bad request gets a 400 and is closed. Runs
- * until killed; build/servers/coro is the same loop with its counters.
+ * of one loop (on epoll, or on io_uring with --backend uring; where io_uring
+ * cannot run, one line says why, exit 3), kept open between requests. A
+ * connection silent for L ms (default 10000) is closed; a bad request gets
+ * a 400 and is closed. Runs until killed; build/servers/coro is the same
+ * loop with its counters.
  * Point a model at it with `build/<model> net --connect A:P --ms D`.
  *
  * Exit status: 2 bad usage, 3 cannot listen or a fatal loop error.
@@ -38,18 +41,19 @@ static int bad(const char *option, const char *value, const char *accepted)
 
 static void usage(void)
 {
-	printf("usage: slowserver [--port P] [--ms D] [--host A] [--idle-ms L]\n\n"
+	printf("usage: slowserver [--port P] [--ms D] [--host A] [--idle-ms L] [--backend B]\n\n"
 	       "  --port P     TCP port, 0..65535 (default 7000; 0: any free port)\n"
 	       "  --ms D       delay of a /sleep that names none, 0..%ld (default 100)\n"
 	       "  --host A     IPv4 address to listen on (default 127.0.0.1)\n"
 	       "  --idle-ms L  close a connection silent for L ms, 1..%ld (default %ld);\n"
-	       "               a request line is at most %d bytes\n",
+	       "               a request line is at most %d bytes\n"
+	       "  --backend B  the loop's backend: epoll or uring (default epoll)\n",
 	       CLI_MAX_MS, CLI_MAX_TIMEOUT_MS, NETSERVER_IDLE_MS, NET_LINE_MAX);
 }
 
-/* Parse argv into *addr, *ms and *idle; 0 to run, 1 after --help, 2 after a complaint. */
+/* Parse argv into *addr, *ms, *idle, *backend; 0 to run, 1 after --help, 2 after a complaint. */
 static int parse(int argc, char **argv, struct sockaddr_in *addr, long long *ms,
-		 long long *idle)
+		 long long *idle, enum co_backend_kind *backend)
 {
 	long long port = 7000;
 
@@ -72,6 +76,13 @@ static int parse(int argc, char **argv, struct sockaddr_in *addr, long long *ms,
 		} else if (strcmp(opt, "--idle-ms") == 0) {
 			if (cli_number(val, 1, CLI_MAX_TIMEOUT_MS, idle) != 0)
 				return bad("idle-ms", val, "1..86400000");
+		} else if (strcmp(opt, "--backend") == 0) {
+			if (val && strcmp(val, "epoll") == 0)
+				*backend = CO_BACKEND_EPOLL;
+			else if (val && strcmp(val, "uring") == 0)
+				*backend = CO_BACKEND_URING;
+			else
+				return bad("backend", val, "epoll|uring");
 		} else if (strcmp(opt, "--host") == 0) {
 			if (val == NULL || inet_pton(AF_INET, val, &addr->sin_addr) != 1)
 				return bad("host", val, "an IPv4 address");
@@ -92,10 +103,13 @@ int main(int argc, char **argv)
 	char text[NET_LINE_MAX];
 	long long ms = 100, idle = NETSERVER_IDLE_MS;
 	long lim;
-	int lfd, st = parse(argc, argv, &addr, &ms, &idle);
+	enum co_backend_kind backend = CO_BACKEND_EPOLL;
+	int lfd, st = parse(argc, argv, &addr, &ms, &idle, &backend);
 
 	if (st != 0)
 		return st == 1 ? 0 : st;
+	if (co_backend_usable(backend, "slowserver") != 0)
+		return 3;
 	lim = net_raise_nofile();
 	if (lim < 0)
 		fprintf(stderr, "slowserver: raising RLIMIT_NOFILE: %s (going on)\n",
@@ -108,5 +122,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "slowserver: writing to stdout: %s\n", strerror(errno));
 		return 1;
 	}
-	return netserver_serve(lfd, (long)ms, (long)idle) == 0 ? 0 : 3;
+	return netserver_serve(lfd, (long)ms, (long)idle, backend, 0) == 0 ? 0 : 3;
 }

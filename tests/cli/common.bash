@@ -51,3 +51,20 @@ bad_usage() {
 	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ] || { echo "stderr: $stderr"; return 1; }
 	[[ "$stderr" == *"$want"* ]] || { echo "stderr lacks '$want': $stderr"; return 1; }
 }
+
+# start_slowserver MS [ARGS...]: a slowserver on a free port answering after
+# MS ms (more options in ARGS), its address in $server and its pid in
+# $server_pid (the test file's teardown kills it).
+start_slowserver() {
+	local log=$BATS_TEST_TMPDIR/slowserver.out ms=$1
+	shift
+	"$BUILD/slowserver" --port 0 --ms "$ms" "$@" >"$log" 2>&1 &
+	server_pid=$!
+	for _ in $(seq 100); do
+		server=$(sed -n 's/^slowserver: listening on \([0-9.:]*\) .*/\1/p' "$log")
+		[ -n "$server" ] && return 0
+		sleep 0.05
+	done
+	cat "$log" >&2
+	return 1
+}

@@ -26,23 +26,34 @@ bad_input() {
 @test "gil: the JSON object carries the lock's counters" {
 	run "$BUILD/gil" cpu --tasks 4 --workers 2 --switch-interval-us 100 --json
 	[ "$status" -eq 0 ]
-	for key in gil switch_interval_us ticks tick_iters handoffs forced_drops wait_s \
-		wait_max_s takes; do
+	for key in gil switch_interval_us ticks tick_iters handoffs forced_drops timeouts \
+		drop_requests failed_wakeups max_waiting wait_s wait_max_s takes; do
 		printf '%s\n' "$output" | jq -e "has(\"$key\")" >/dev/null
 	done
 	[ "$(json_field switch_interval_us)" = 100 ]
 	# two CPU threads, 0.1 ms interval, ~0.02 s of work: the lock must move
 	[ "$(json_field handoffs)" -gt 0 ]
 	[ "$(json_field forced_drops)" -gt 0 ]
+	# a forced drop follows a drop request, which follows a timed-out wait
+	[ "$(json_field drop_requests)" -ge "$(json_field forced_drops)" ]
+	[ "$(json_field timeouts)" -ge "$(json_field drop_requests)" ]
 }
 
-@test "gil: the old lock never forces a drop but releases every K ticks" {
+@test "gil: the old lock never asks nor times out but releases every K bytecodes" {
 	run "$BUILD/gil" cpu --gil old --ticks 10 --tasks 4 --workers 2 --json
 	[ "$status" -eq 0 ]
 	[ "$(json_field forced_drops)" = 0 ]
+	[ "$(json_field drop_requests)" = 0 ]
+	[ "$(json_field timeouts)" = 0 ]
 	[ "$(json_field ticks)" = 10 ]
-	# 4 x 10^7 iterations in chunks of 4096, a release every 10 chunks
-	[ "$(json_field takes)" -gt 500 ]
+	# 10 bytecodes are 100 kernel iterations (lib/gil.h)
+	[ "$(json_field tick_iters)" = 100 ]
+	# 4 x 10^7 iterations, a release every 100
+	[ "$(json_field takes)" -gt 400000 ]
+	run "$BUILD/gil" cpu --gil old --tasks 2 --json
+	[ "$status" -eq 0 ]
+	# the default: 100 bytecodes, 1,000 iterations
+	[ "$(json_field tick_iters)" = 1000 ]
 }
 
 @test "gil: with no lock nothing is counted" {
@@ -51,6 +62,8 @@ bad_input() {
 	[ "$(json_field handoffs)" = 0 ]
 	[ "$(json_field takes)" = 0 ]
 	[ "$(json_field wait_s)" = 0 ]
+	[ "$(json_field failed_wakeups)" = 0 ]
+	[ "$(json_field max_waiting)" = 0 ]
 }
 
 @test "gil io: every task completes and the waits overlap (the lock is dropped)" {
@@ -60,8 +73,8 @@ bad_input() {
 		[ "$(json_field completed)" = 100 ]
 		[ "$(json_field ok)" = true ]
 		# 100 waits of 100 ms take 10 s one after another; a lock held
-		# through the wait would serialise them
-		assert_between 0 "$(json_field wall_s)" "$(concurrent_bound 100)"
+		# through the wait would serialise them; none ends before 100 ms
+		assert_between 0.1 "$(json_field wall_s)" "$(concurrent_bound 100)"
 	done
 	run "$BUILD/gil" io --tasks 20 --ms 1 --workers 3 --json
 	[ "$status" -eq 0 ]
@@ -75,8 +88,8 @@ bad_input() {
 		[ "$(json_field completed)" = 100 ]
 		[ "$(json_field result)" = 100 ]
 		[ "$(json_field leaked_fds)" = 0 ]
-		# 10 s one after another
-		assert_between 0 "$(json_field wall_s)" "$(concurrent_bound 100)"
+		# 10 s one after another; each answer comes after 100 ms
+		assert_between 0.1 "$(json_field wall_s)" "$(concurrent_bound 100)"
 		run "$BUILD/gil" net --gil "$lock" --tasks 12 --ms 10 --workers 3 --json
 		[ "$status" -eq 0 ]
 		[ "$(json_field completed)" = 12 ]
@@ -119,16 +132,34 @@ bench_smoke() {
 	rows=$(printf '%s\n' "$output" | tail -n +2)
 }
 
-@test "gil_scaling smoke: exact header, every case, 0 < min <= median <= max" {
-	bench_smoke gil_scaling "model,workers,median_s,min_s,max_s,speedup"
+@test "gil_scaling smoke: exact header, every case, 0 < min <= median <= max, lock counts" {
+	bench_smoke gil_scaling "model,workers,median_s,min_s,max_s,speedup,handoffs,failed_wakeups"
 	[ "$(printf '%s\n' "$rows" | wc -l)" -eq 17 ]
 	for model in seq threads gil_new gil_old procs; do
 		printf '%s\n' "$rows" | grep -q "^$model,"
 	done
 	printf '%s\n' "$rows" | awk -F, '
-		NF != 6 || !($4 > 0 && $4 <= $3 && $3 <= $5 && $6 > 0) { bad = 1; print "bad row: " $0 }
+		NF != 8 || !($4 > 0 && $4 <= $3 && $3 <= $5 && $6 > 0) { bad = 1; print "bad row: " $0 }
+		$7 !~ /^[0-9]+$/ || $8 !~ /^[0-9]+$/ { bad = 1; print "bad counts: " $0 }
 		$1 == "seq" && $6 != 1 { bad = 1; print "seq speedup: " $0 }
+		# no lock, nothing to count; a lock on two workers changes hands
+		$1 !~ /^gil_/ && ($7 != 0 || $8 != 0) { bad = 1; print "counts without a lock: " $0 }
+		$1 ~ /^gil_/ && $2 == 2 && $7 < 2 { bad = 1; print "no handoffs: " $0 }
 		END { exit bad }'
+}
+
+@test "gil_bytecode_rate.py: one CSV row of positive figures; bad --n exits 2" {
+	run --separate-stderr python3 bench/gil_bytecode_rate.py --n 100000
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | head -n 1)" = "python,bytecodes_per_iter,ns_per_iter,ns_per_bytecode,us_per_100_bytecodes" ]
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 2 ]
+	printf '%s\n' "$output" | tail -n 1 | awk -F, '
+		NF != 5 || !($2 >= 3 && $3 > 0 && $4 > 0 && $5 > 0) { bad = 1; print "bad row: " $0 }
+		END { exit bad }'
+	run --separate-stderr python3 bench/gil_bytecode_rate.py --n 5x
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[ "$stderr" = "gil_bytecode_rate.py: --n: invalid value '5x' (accepted: 1000..1000000000)" ]
 }
 
 @test "gil_sweep smoke: exact header, 2 and 4 threads, sane figures" {

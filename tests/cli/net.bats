@@ -13,20 +13,6 @@ net_models() {
 	done
 }
 
-# start_slowserver MS: a slowserver on a free port, its address in $server.
-start_slowserver() {
-	local log=$BATS_TEST_TMPDIR/slowserver.out
-	"$BUILD/slowserver" --port 0 --ms "$1" >"$log" 2>&1 &
-	server_pid=$!
-	for _ in $(seq 100); do
-		server=$(sed -n 's/^slowserver: listening on \([0-9.:]*\) .*/\1/p' "$log")
-		[ -n "$server" ] && return 0
-		sleep 0.05
-	done
-	cat "$log" >&2
-	return 1
-}
-
 teardown() {
 	if [ -n "${server_pid:-}" ]; then
 		kill "$server_pid" 2>/dev/null || true
@@ -186,7 +172,8 @@ verified() {
 	[ "$(json_field ok)" = false ]
 	[ "$(json_field leaked_fds)" = 0 ]
 	started=$(printf '%s\n' "$stderr" | sed -n 's/.*started \([0-9]*\) of.*/\1/p')
-	[ "$started" -gt 10 ] && [ "$started" -lt 64 ]
+	[ "$started" -gt 10 ]
+	[ "$started" -lt 64 ]
 	[ "$(json_field completed)" = "$started" ]
 	[ "$(json_field result)" = "$started" ]
 }
@@ -199,7 +186,8 @@ verified() {
 	[[ "$stderr" == *"stray children: 0"* ]]
 	[ "$(json_field leaked_fds)" = 0 ]
 	started=$(printf '%s\n' "$stderr" | sed -n 's/.*started \([0-9]*\) of.*/\1/p')
-	[ "$started" -gt 10 ] && [ "$started" -lt 64 ]
+	[ "$started" -gt 10 ]
+	[ "$started" -lt 64 ]
 	[ "$(json_field completed)" = "$started" ]
 	[ "$(json_field result)" = "$started" ]
 }

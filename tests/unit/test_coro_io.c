@@ -1,8 +1,9 @@
 /*
  * Unit tests for the descriptor calls (coro/io.c): read and write over a
  * socketpair bigger than the socket buffers (so both sides park), a task
- * blocked in co_read is reached by cancel, co_wait_fd times out, and
- * accept/connect over loopback TCP.
+ * blocked in co_read is reached by cancel, co_wait_fd times out,
+ * accept/connect over loopback TCP, and a cancelled read takes no data.
+ * Every test runs on each backend (backends.h).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,8 @@
 #include <cmocka.h>
 
 #include "coro.h"
+#include "backends.h"
+#include "co_test.h"
 
 #define BIG (4 << 20)   /* far past a socket buffer: the writer must park */
 
@@ -24,7 +27,7 @@ static void run_both(co_fn body)
 {
 	const enum co_stack_mode modes[] = { CO_STACK_GUARDED, CO_STACK_COPY };
 	for (size_t m = 0; m < 2; m++) {
-		struct co_config cfg = { .stack = modes[m] };
+		struct co_config cfg = { .stack = modes[m], .backend = backend };
 		intptr_t v = 0;
 		assert_int_equal(co_run(body, NULL, &v, &cfg), 0);
 		assert_int_equal(v, 1);
@@ -114,6 +117,77 @@ static void test_cancel_reaches_a_task_blocked_on_a_descriptor(void **state)
 	run_both(cancel_fd_body);
 }
 
+/* Yield once, then read a byte: a cancel can come between the two. */
+static int yielding_reader(void *arg, intptr_t *value)
+{
+	char c;
+	assert_int_equal(co_yield(), 0);
+	*value = co_read((int)(intptr_t)arg, &c, 1);
+	return (int)*value;
+}
+
+/*
+ * A cancelled read takes nothing: whether the cancel came before the read
+ * was made (the reader was runnable, between its yield and its read) or
+ * while it waited, the byte written afterwards is still there for the next
+ * reader.
+ */
+static int cancelled_read_takes_nothing(void *arg, intptr_t *value)
+{
+	int sv[2];
+	co_tid r;
+	char c = 0;
+	(void)arg;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	for (int late = 0; late < 2; late++) {
+		assert_int_equal(co_spawn(&r, yielding_reader, (void *)(intptr_t)sv[0]), 0);
+		assert_int_equal(co_yield(), 0);     /* the reader runs to its yield */
+		if (late)
+			assert_int_equal(co_sleep(co_now() + 2 * CO_MS), 0);
+		assert_int_equal(co_cancel(r), 0);
+		assert_int_equal(co_join(r, NULL), -ECANCELED);
+		assert_int_equal(write(sv[1], &"xy"[late], 1), 1);
+		assert_int_equal(co_wait_fd(sv[0], CO_READABLE, co_now() + CO_S), 0);
+		assert_int_equal(co_read(sv[0], &c, 1), 1);
+		assert_int_equal(c, "xy"[late]);
+	}
+	close(sv[0]);
+	close(sv[1]);
+	*value = 1;
+	return 0;
+}
+
+static void test_a_cancelled_read_takes_nothing(void **state)
+{
+	(void)state;
+	run_both(cancelled_read_takes_nothing);
+}
+
+/* A read given up at its deadline is -ETIMEDOUT and takes nothing either. */
+static int read_by_body(void *arg, intptr_t *value)
+{
+	int sv[2];
+	char c = 0;
+	(void)arg;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	int64_t t0 = co_now();
+	assert_int_equal(co_read_by(sv[0], &c, 1, t0 + 5 * CO_MS), -ETIMEDOUT);
+	assert_true(co_now() >= t0 + 5 * CO_MS);
+	assert_int_equal(write(sv[1], "z", 1), 1);
+	assert_int_equal(co_read_by(sv[0], &c, 1, co_now() + CO_S), 1);
+	assert_int_equal(c, 'z');
+	close(sv[0]);
+	close(sv[1]);
+	*value = 1;
+	return 0;
+}
+
+static void test_read_by_gives_up_at_its_deadline(void **state)
+{
+	(void)state;
+	run_both(read_by_body);
+}
+
 static int echo_once(void *arg, intptr_t *value)
 {
 	int lfd = (int)(intptr_t)arg, c;
@@ -164,9 +238,11 @@ static void test_accept_connect_over_loopback(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_read_write_over_a_socketpair),
-		cmocka_unit_test(test_cancel_reaches_a_task_blocked_on_a_descriptor),
-		cmocka_unit_test(test_accept_connect_over_loopback),
+		CO_TEST(test_read_write_over_a_socketpair),
+		CO_TEST(test_cancel_reaches_a_task_blocked_on_a_descriptor),
+		CO_TEST(test_accept_connect_over_loopback),
+		CO_TEST(test_a_cancelled_read_takes_nothing),
+		CO_TEST(test_read_by_gives_up_at_its_deadline),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return run_on_each_backend("test_coro_io", tests);
 }

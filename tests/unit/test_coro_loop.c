@@ -17,6 +17,8 @@
 #include <cmocka.h>
 
 #include "coro.h"
+#include "backends.h"
+#include "co_test.h"
 
 /*
  * qemu-user 7.2 (Debian 12) hangs in any new thread or forked child on the
@@ -42,7 +44,7 @@ static void test_run_returns_main_value(void **state)
 {
 	intptr_t v = 0;
 	(void)state;
-	assert_int_equal(co_run(answer, NULL, &v, NULL), 0);
+	assert_int_equal(co_run(answer, NULL, &v, &(struct co_config){ .backend = backend }), 0);
 	assert_int_equal(v, 42);
 }
 
@@ -74,7 +76,7 @@ static void test_yield_round_robin(void **state)
 {
 	(void)state;
 	for (size_t m = 0; m < 2; m++) {
-		struct co_config cfg = { .stack = modes[m] };
+		struct co_config cfg = { .stack = modes[m], .backend = backend };
 		memset(&trace, 0, sizeof trace);
 		assert_int_equal(co_run(three_letters, NULL, NULL, &cfg), 0);
 		assert_string_equal(trace.buf, "ABCABCABC");
@@ -114,7 +116,7 @@ static void test_timers_in_deadline_order_never_early(void **state)
 {
 	(void)state;
 	for (size_t m = 0; m < 2; m++) {
-		struct co_config cfg = { .stack = modes[m] };
+		struct co_config cfg = { .stack = modes[m], .backend = backend };
 		norder = 0;
 		assert_int_equal(co_run(timers_main, NULL, NULL, &cfg), 0);
 		assert_int_equal(norder, NT);
@@ -153,7 +155,7 @@ static int many_main(void *arg, intptr_t *value)
 
 static void test_auto_mode_mixes_guarded_and_copy(void **state)
 {
-	struct co_config cfg = { .stack = CO_STACK_AUTO, .guarded_max = 100 };
+	struct co_config cfg = { .stack = CO_STACK_AUTO, .guarded_max = 100, .backend = backend };
 	struct co_stats st;
 	intptr_t sum = 0;
 	(void)state;
@@ -193,7 +195,7 @@ static int overflow_child(enum co_stack_mode mode, char *buf, size_t len)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		struct co_config cfg = { .stack = mode, .stack_kib = 16 };
+		struct co_config cfg = { .stack = mode, .stack_kib = 16, .backend = backend };
 		struct rlimit no_core = { 0, 0 };
 		setrlimit(RLIMIT_CORE, &no_core);
 		dup2(pfd[1], 2);
@@ -225,11 +227,11 @@ static void test_stack_overflow_message(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_run_returns_main_value),
-		cmocka_unit_test(test_yield_round_robin),
-		cmocka_unit_test(test_timers_in_deadline_order_never_early),
-		cmocka_unit_test(test_auto_mode_mixes_guarded_and_copy),
-		cmocka_unit_test(test_stack_overflow_message),
+		CO_TEST(test_run_returns_main_value),
+		CO_TEST(test_yield_round_robin),
+		CO_TEST(test_timers_in_deadline_order_never_early),
+		CO_TEST(test_auto_mode_mixes_guarded_and_copy),
+		CO_TEST(test_stack_overflow_message),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return run_on_each_backend("test_coro_loop", tests);
 }

@@ -204,12 +204,76 @@ static void test_fpu_rounding_mode_is_per_context(void **state)
 	set_rounding(saved & 3);
 }
 
+#if defined(__x86_64__)
+/* Set the x87 unit's rounding mode alone, MXCSR's alone. */
+static void set_x87_rounding(unsigned m)
+{
+	uint16_t cw;
+	__asm__ volatile("fnstcw %0" : "=m"(cw));
+	cw = (uint16_t)((cw & ~(3u << 10)) | m << 10);
+	__asm__ volatile("fldcw %0" : : "m"(cw));
+}
+
+static void set_sse_rounding(unsigned m)
+{
+	uint32_t mxcsr;
+	__asm__ volatile("stmxcsr %0" : "=m"(mxcsr));
+	mxcsr = (mxcsr & ~(3u << 13)) | m << 13;
+	__asm__ volatile("ldmxcsr %0" : : "m"(mxcsr));
+}
+
+/* The other side changes one unit's mode at a time, switching back after each. */
+static unsigned other_seen_x87;
+
+static void one_unit(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		set_x87_rounding(2);
+		co_switch(&other_ctx, &main_ctx);
+		other_seen_x87 = rounding();
+		set_x87_rounding(0);
+		set_sse_rounding(3);
+		co_switch(&other_ctx, &main_ctx);
+		other_seen = rounding();
+	}
+}
+
+/*
+ * co_switch loads the FPU words only where they differ from the ones in
+ * force: a context whose MXCSR matches but whose x87 word does not (and
+ * the reverse) must still get its own back. The words start equal to a new
+ * context's, so that only one differs at each switch.
+ */
+static void test_fpu_words_differing_one_at_a_time(void **state)
+{
+	unsigned saved = rounding();
+	const uint32_t mxcsr = 0x1f80;   /* co_ctx_make's words, status flags clear */
+	const uint16_t cw = 0x037f;
+	(void)state;
+	__asm__ volatile("ldmxcsr %0\n\tfldcw %1" : : "m"(mxcsr), "m"(cw));
+	co_ctx_make(&other_ctx, other_stack, sizeof other_stack, one_unit, NULL);
+	co_switch(&main_ctx, &other_ctx);          /* other: x87 up, SSE nearest */
+	assert_int_equal(rounding(), 0u);
+	co_switch(&main_ctx, &other_ctx);          /* other: x87 nearest, SSE zero */
+	assert_int_equal(other_seen_x87, 2u << 2);  /* its x87 word came back */
+	assert_int_equal(rounding(), 0u);
+	co_switch(&main_ctx, &other_ctx);          /* other sees its own again */
+	assert_int_equal(other_seen, 3u);
+	assert_int_equal(rounding(), 0u);
+	set_rounding(saved & 3);
+}
+#endif
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ping_pong),
 		cmocka_unit_test(test_callee_saved_registers_survive),
 		cmocka_unit_test(test_fpu_rounding_mode_is_per_context),
+#if defined(__x86_64__)
+		cmocka_unit_test(test_fpu_words_differing_one_at_a_time),
+#endif
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

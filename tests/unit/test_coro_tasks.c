@@ -5,7 +5,10 @@
  * task's cleanup runs, cancel reaches a sleeping task, a failing task in a
  * group cancels its siblings, done callbacks run, to_thread does not stall
  * a ticker task, to_process returns the child's value, and misuse is
- * reported with a message.
+ * reported with a message; the edges: joining a detached task, a task
+ * gathering itself or waiting for its own group, no memory for a wait, a
+ * worker pool that cannot start. Tests run under CO_TEST (co_test.h), so a
+ * failed assertion inside a task fails that test alone.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +25,8 @@
 #include <cmocka.h>
 
 #include "coro.h"
+#include "backends.h"
+#include "co_test.h"
 
 /*
  * qemu-user 7.2 (Debian 12) hangs in any new thread or forked child on the
@@ -39,7 +44,7 @@ static void run_both(co_fn body)
 {
 	const enum co_stack_mode modes[] = { CO_STACK_GUARDED, CO_STACK_COPY };
 	for (size_t m = 0; m < 2; m++) {
-		struct co_config cfg = { .stack = modes[m] };
+		struct co_config cfg = { .stack = modes[m], .backend = backend };
 		intptr_t v = 0;
 		assert_int_equal(co_run(body, NULL, &v, &cfg), 0);
 		assert_int_equal(v, 1);     /* the body reached its end */
@@ -423,6 +428,206 @@ static int misuse_body(void *arg, intptr_t *value)
 	return 0;
 }
 
+static co_tid detached;
+
+static int join_detached(void)
+{
+	return co_join(detached, NULL);
+}
+
+/* Joining a detached task is -ESRCH, as coro.h says. */
+static int join_detached_body(void *arg, intptr_t *value)
+{
+	(void)arg;
+	assert_int_equal(co_spawn(&detached, sleep_ms, (void *)5), 0);
+	assert_int_equal(co_detach(detached), 0);
+	assert_int_equal(capture_stderr(join_detached, msg, sizeof msg), -ESRCH);
+	assert_non_null(strstr(msg, "is detached"));
+	*value = 1;
+	return 0;
+}
+
+static void test_join_of_a_detached_task_is_esrch(void **state)
+{
+	(void)state;
+	run_both(join_detached_body);
+}
+
+/*
+ * A task that gathers itself or waits for its own group would wait
+ * forever: -EDEADLK, at once, with a message; the others are still
+ * collected (gather), the group is left to its owner (group).
+ */
+static co_tid gathered[2];
+static int gathered_errs[2];
+
+static int join_gathered(void)
+{
+	return co_join(gathered[0], NULL);
+}
+
+static int gather_with_self(void)
+{
+	intptr_t values[2];
+	return co_gather(gathered, 2, values, gathered_errs);
+}
+
+static struct co_group *own_group;
+static int member_got;
+
+static int wait_own_group(void)
+{
+	return co_group_wait(own_group);
+}
+
+static int member_waits_for_its_group(void *arg, intptr_t *value)
+{
+	(void)arg;
+	(void)value;
+	member_got = capture_stderr(wait_own_group, msg, sizeof msg);
+	return 0;
+}
+
+static int waits_for_itself_body(void *arg, intptr_t *value)
+{
+	(void)arg;
+	assert_int_equal(co_spawn(&gathered[0], sleep_ms, (void *)5), 0);
+	gathered[1] = co_self();
+	assert_int_equal(capture_stderr(gather_with_self, msg, sizeof msg), -EDEADLK);
+	assert_int_equal(gathered_errs[0], 0);
+	assert_int_equal(gathered_errs[1], -EDEADLK);
+	assert_non_null(strstr(msg, "co_gather: task"));
+	assert_non_null(strstr(msg, "waits for itself"));
+	assert_int_equal(capture_stderr(join_gathered, msg, sizeof msg), -ESRCH);  /* collected */
+
+	member_got = 0;
+	assert_int_equal(co_group_new(&own_group), 0);
+	assert_int_equal(co_group_spawn(own_group, NULL, member_waits_for_its_group, NULL), 0);
+	assert_int_equal(co_group_spawn(own_group, NULL, sleep_ms, (void *)5), 0);
+	assert_int_equal(co_group_wait(own_group), 0);
+	assert_int_equal(member_got, -EDEADLK);
+	assert_non_null(strstr(msg, "co_group_wait: task"));
+	*value = 1;
+	return 0;
+}
+
+static void test_waiting_for_itself_is_edeadlk(void **state)
+{
+	(void)state;
+	run_both(waits_for_itself_body);
+}
+
+/*
+ * Out of memory for a watch (the record a waiting task leaves on the one it
+ * waits for). The test links with --wrap=co_alloc: while small_allocs_fail
+ * is set, blocks of up to 64 bytes (a watch; tasks and saved stacks are
+ * larger) are refused. The waiter must still suspend, so that the task it
+ * waits for runs, finishes and lets memory come back; a waiter that spun
+ * instead would fail a million times and the test would see it.
+ */
+void *__real_co_alloc(size_t n);
+void *__wrap_co_alloc(size_t n);
+static bool small_allocs_fail;
+static long failed_allocs;
+
+void *__wrap_co_alloc(size_t n)
+{
+	if (small_allocs_fail && n <= 64) {
+		if (++failed_allocs >= 1000000)
+			small_allocs_fail = false;      /* it never let anyone run */
+		return NULL;
+	}
+	return __real_co_alloc(n);
+}
+
+/* Sleep arg ms, then let allocations succeed again; its value is 7. */
+static int sleep_then_heal(void *arg, intptr_t *value)
+{
+	int err = co_sleep(co_now() + (intptr_t)arg * CO_MS);
+	small_allocs_fail = false;
+	*value = 7;
+	return err;
+}
+
+static int no_memory_to_wait_body(void *arg, intptr_t *value)
+{
+	co_tid id;
+	intptr_t v = 0;
+	struct co_group *g;
+	(void)arg;
+
+	assert_int_equal(co_spawn(&id, sleep_then_heal, (void *)20), 0);
+	failed_allocs = 0;
+	small_allocs_fail = true;
+	assert_int_equal(co_gather(&id, 1, &v, NULL), 0);
+	assert_int_equal(v, 7);
+	assert_true(failed_allocs > 0);
+	assert_true(failed_allocs < 1000000);
+
+	assert_int_equal(co_group_new(&g), 0);
+	assert_int_equal(co_group_spawn(g, NULL, sleep_then_heal, (void *)20), 0);
+	failed_allocs = 0;
+	small_allocs_fail = true;
+	assert_int_equal(co_group_wait(g), 0);
+	assert_true(failed_allocs > 0);
+	assert_true(failed_allocs < 1000000);
+	*value = 1;
+	return 0;
+}
+
+static void test_no_memory_to_wait_still_suspends(void **state)
+{
+	(void)state;
+	run_both(no_memory_to_wait_body);
+}
+
+/*
+ * The worker pool cannot start (pthread_cond_init fails: the test also
+ * links with --wrap=pthread_cond_init): co_to_thread says so and returns
+ * the error; the next call, with the failure gone, starts the pool.
+ */
+int __real_pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *a);
+int __wrap_pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *a);
+static int cond_init_error;
+
+int __wrap_pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *a)
+{
+	return cond_init_error ? cond_init_error : __real_pthread_cond_init(c, a);
+}
+
+static int return_five(void *arg, intptr_t *value)
+{
+	(void)arg;
+	*value = 5;
+	return 0;
+}
+
+static int offload_now(void)
+{
+	intptr_t v = 0;
+	int err = co_to_thread(return_five, NULL, &v);
+	return err ? err : (int)v;
+}
+
+static int pool_fails_to_start_body(void *arg, intptr_t *value)
+{
+	(void)arg;
+	cond_init_error = EAGAIN;
+	assert_int_equal(capture_stderr(offload_now, msg, sizeof msg), -EAGAIN);
+	cond_init_error = 0;
+	assert_non_null(strstr(msg, "co_to_thread: pthread_cond_init: "));
+	assert_int_equal(offload_now(), 5);
+	*value = 1;
+	return 0;
+}
+
+static void test_pool_that_cannot_start_is_an_error(void **state)
+{
+	(void)state;
+	skip_under_qemu();
+	run_both(pool_fails_to_start_body);
+}
+
 static void *spawn_from_thread(void *arg)
 {
 	*(int *)arg = capture_stderr(spawn_now, msg, sizeof msg);
@@ -467,17 +672,21 @@ static void test_calls_from_another_thread_are_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_gather_keeps_spawn_order),
-		cmocka_unit_test(test_as_completed_in_completion_order),
-		cmocka_unit_test(test_wait_first_leaves_the_rest_pending),
-		cmocka_unit_test(test_wait_for_cancels_on_timeout),
-		cmocka_unit_test(test_cancel_reaches_a_sleeping_task),
-		cmocka_unit_test(test_failing_task_in_group_cancels_siblings),
-		cmocka_unit_test(test_done_callbacks_run_once),
-		cmocka_unit_test(test_to_thread_does_not_stall_a_ticker),
-		cmocka_unit_test(test_to_process_returns_child_outcome),
-		cmocka_unit_test(test_misuse_is_reported),
-		cmocka_unit_test(test_calls_from_another_thread_are_refused),
+		CO_TEST(test_gather_keeps_spawn_order),
+		CO_TEST(test_as_completed_in_completion_order),
+		CO_TEST(test_wait_first_leaves_the_rest_pending),
+		CO_TEST(test_wait_for_cancels_on_timeout),
+		CO_TEST(test_cancel_reaches_a_sleeping_task),
+		CO_TEST(test_failing_task_in_group_cancels_siblings),
+		CO_TEST(test_done_callbacks_run_once),
+		CO_TEST(test_to_thread_does_not_stall_a_ticker),
+		CO_TEST(test_to_process_returns_child_outcome),
+		CO_TEST(test_misuse_is_reported),
+		CO_TEST(test_join_of_a_detached_task_is_esrch),
+		CO_TEST(test_waiting_for_itself_is_edeadlk),
+		CO_TEST(test_no_memory_to_wait_still_suspends),
+		CO_TEST(test_pool_that_cannot_start_is_an_error),
+		CO_TEST(test_calls_from_another_thread_are_refused),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return run_on_each_backend("test_coro_tasks", tests);
 }

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "gil.h"
+#include "gil_pool.h"
 #include "measure.h"
 
 #define STRESS_THREADS 4
@@ -262,6 +263,125 @@ static void test_chunked_sum_exact(void **state)
 	gil_destroy(&g);
 }
 
+/* Two CPU threads under the old lock share the list exactly; it never times out. */
+static void test_old_lock_pool_exact(void **state)
+{
+	struct wl_params wl = { .kind = WL_CPU, .tasks = 4, .n = 3000000 };
+	u128 value[4];
+	bool done[4] = { false };
+	struct gil g;
+	struct gil_stats st;
+	long finished;
+	(void)state;
+	skip_under_qemu();
+
+	assert_int_equal(gil_init(&g, GIL_OLD, 5000, 100), 0);
+	struct gil_pool p = { .gil = &g, .wl = &wl, .workers = 2, .value = value, .done = done };
+	assert_int_equal(gil_pool_run(&p, gil_pool_thread), 0);
+	assert_true(gil_pool_total(&p, &finished) == wl_expected_total(&wl));
+	assert_int_equal(finished, 4);
+	gil_stats(&g, &st);
+	/* 1.2e7 iterations, a release every 1,000: 12,000 takes and releases */
+	assert_true(p.takes >= 12000);
+	assert_int_equal(st.timeouts, 0);
+	assert_int_equal(st.drop_requests, 0);
+	gil_destroy(&g);
+}
+
+static void *take_once_main(void *arg)
+{
+	struct worker *w = arg;
+
+	pin_to_cpu(1);
+	gil_take(&w->t);
+	gil_drop(&w->t);
+	return NULL;
+}
+
+/*
+ * Python 2's battle, one round at a time: the holder releases (waking the
+ * sleeping waiter) and takes the lock straight back, so the waiter wakes
+ * to find it taken: a failed wake-up, counted. On two CPUs, as in the
+ * battle: on one, the woken waiter may run before the holder re-takes.
+ */
+static void test_old_lock_counts_failed_wakeups(void **state)
+{
+	struct gil g;
+	struct stress s = { .gil = &g };
+	struct worker waiter = { .s = &s };
+	struct gil_thread me;
+	struct gil_stats st;
+	(void)state;
+	skip_under_qemu();
+	if (cpus_allowed() < 2 || pin_to_cpu(0) != 0)
+		skip();
+
+	assert_int_equal(gil_init(&g, GIL_OLD, 5000, 100), 0);
+	gil_thread_init(&me, &g);
+	gil_thread_init(&waiter.t, &g);
+	gil_take(&me);
+	assert_int_equal(pthread_create(&waiter.tid, NULL, take_once_main, &waiter), 0);
+	while (atomic_load(&g.waiting) == 0)
+		wl_sleep_ms(1);
+	for (int k = 0; k < 20; k++) {
+		wl_sleep_ms(2);      /* the waiter is asleep on the lock again */
+		gil_yield(&me);
+	}
+	gil_drop(&me);
+	pthread_join(waiter.tid, NULL);
+	pin_to_cpu(-1);
+	gil_stats(&g, &st);
+	assert_true(st.failed_wakeups > 0);
+	assert_int_equal(waiter.t.takes, 1);
+	gil_destroy(&g);
+}
+
+static atomic_long started_so_far, out_of_order;
+
+/* gil_pool_thread, also checking that the threads before it all started. */
+static void *ordered_thread(void *arg)
+{
+	struct gil_worker *w = arg;
+	long i;
+
+	gil_take(&w->t);
+	if (atomic_fetch_add(&started_so_far, 1) != w->first)
+		atomic_fetch_add(&out_of_order, 1);
+	gil_worker_started(w);
+	while ((i = gil_worker_next(w)) >= 0)
+		gil_worker_run(w, i);
+	gil_drop(&w->t);
+	return NULL;
+}
+
+/*
+ * Threads start as threading starts them: one at a time, thread k only
+ * after thread k-1 has taken the lock and said it runs. (Started all at
+ * once, 10,000 io threads queued on the new lock together and drowned its
+ * mutex in timed-out waits.)
+ */
+static void test_threads_start_one_at_a_time(void **state)
+{
+	enum { TASKS = 300 };
+	struct wl_params wl = { .kind = WL_IO, .tasks = TASKS, .ms = 20 };
+	static u128 value[TASKS];
+	static bool done[TASKS];
+	struct gil g;
+	long finished;
+	(void)state;
+	skip_under_qemu();
+
+	assert_int_equal(gil_init(&g, GIL_NEW, 5000, 100), 0);
+	struct gil_pool p = { .gil = &g, .wl = &wl, .value = value, .done = done };
+	assert_int_equal(gil_pool_run(&p, ordered_thread), 0);
+	assert_int_equal(p.started, TASKS);
+	gil_pool_total(&p, &finished);
+	assert_int_equal(finished, TASKS);
+	assert_int_equal(atomic_load(&started_so_far), TASKS);
+	assert_int_equal(atomic_load(&out_of_order), 0);
+	gil_destroy(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -272,6 +392,9 @@ int main(void)
 		cmocka_unit_test(test_waiter_within_intervals),
 		cmocka_unit_test(test_none_is_free),
 		cmocka_unit_test(test_chunked_sum_exact),
+		cmocka_unit_test(test_old_lock_pool_exact),
+		cmocka_unit_test(test_old_lock_counts_failed_wakeups),
+		cmocka_unit_test(test_threads_start_one_at_a_time),
 	};
 	return cmocka_run_group_tests_name("gil", tests, NULL, NULL);
 }

@@ -22,6 +22,8 @@
 #include "cli.h"
 #include "coro.h"
 #include "http.h"
+#include "backends.h"
+#include "co_test.h"
 #include "net.h"
 #include "netserver.h"
 
@@ -221,6 +223,32 @@ static void test_private_server(void **state)
 	assert_int_equal(net_probe("test", &c.wl.server), -ECONNREFUSED);
 }
 
+/* The server on this pass's backend, told to stop after 3 requests, does. */
+static void test_server_serves_a_count_then_returns(void **state)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int lfd, st;
+	pid_t pid;
+	(void)state;
+	skip_under_qemu();
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = netserver_listen(&a);
+	assert_true(lfd >= 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		alarm(10);          /* a server that does not stop fails, not hangs */
+		_exit(netserver_serve(lfd, 20, NETSERVER_IDLE_MS, backend, 3) == 0 ? 0 : 1);
+	}
+	close(lfd);
+	for (long i = 0; i < 3; i++)
+		assert_int_equal(net_request(&a, i, 20), 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(net_request(&a, 3, 20), -ECONNREFUSED);
+}
+
 struct co_ask {
 	const struct sockaddr_in *to;
 	long i, ms;
@@ -274,7 +302,7 @@ static void test_coroutine_client(void **state)
 	skip_under_qemu();
 	assert_int_equal(cli_parse(4, argv, "test", NULL, &c), CLI_RUN);
 	assert_int_equal(netserver_open(&c, &s), 0);
-	assert_int_equal(co_run(co_ask_all, &c.wl.server, NULL, NULL), 0);
+	assert_int_equal(co_run(co_ask_all, &c.wl.server, NULL, &(struct co_config){ .backend = backend }), 0);
 	netserver_close(&s);
 }
 
@@ -302,16 +330,17 @@ static void test_open_with_connect(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_addr),
-		cmocka_unit_test(test_connect_option),
-		cmocka_unit_test(test_protocol_text),
-		cmocka_unit_test(test_loopback_round_trip),
-		cmocka_unit_test(test_private_server),
-		cmocka_unit_test(test_coroutine_client),
-		cmocka_unit_test(test_open_with_connect),
+		CO_TEST(test_parse_addr),
+		CO_TEST(test_connect_option),
+		CO_TEST(test_protocol_text),
+		CO_TEST(test_loopback_round_trip),
+		CO_TEST(test_private_server),
+		CO_TEST(test_server_serves_a_count_then_returns),
+		CO_TEST(test_coroutine_client),
+		CO_TEST(test_open_with_connect),
 	};
 	/* Failures are reported on stderr by design; keep test output readable. */
 	if (freopen("/dev/null", "w", stderr) == NULL)
 		return 1;
-	return cmocka_run_group_tests_name("net", tests, NULL, NULL);
+	return run_on_each_backend("test_net", tests);
 }

@@ -1,0 +1,3 @@
+module concurrency-models/go
+
+go 1.19
