@@ -87,6 +87,8 @@ teardown() {
 	line=$(printf 'GET /sleep?ms=%0100d' 1)
 	timed_run timeout 5 bash -c "exec 4<>/dev/tcp/${addr%:*}/${addr##*:}; printf '%s' '$line' >&4; cat <&4"
 	[[ "$output" == "HTTP/1.1 400 Bad Request"* ]]
+	kill -TERM "$pid"
+	wait "$pid"
 	start threads
 	run curl -s -m 5 -o /dev/null -w '%{http_code}' -H "X-Big: $(printf 'a%.0s' $(seq 3000))" "http://$addr/sleep?ms=1"
 	[ "$output" = 400 ]
