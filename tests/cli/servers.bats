@@ -24,7 +24,10 @@ start() {
 }
 
 teardown() {
-	[ -n "${pid:-}" ] && kill -KILL "$pid" 2>/dev/null || true
+	if [ -n "${pid:-}" ]; then
+		kill -TERM "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	fi
 }
 
 @test "each server answers curl: /sleep, /cpu, keep-alive, 404, 400 (7 servers)" {
