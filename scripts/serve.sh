@@ -40,7 +40,7 @@ start() {
 	server=$!
 	i=0
 	while [ $i -lt 100 ]; do
-		addr=$(sed -n 's/^[a-z]*: listening on \([0-9.:]*\)$/\1/p' "$tmp/server.out")
+		addr=$(sed -n 's/^[a-z]*: listening on \([0-9.:]*\)$/\1/p' "$tmp/server.out" 2>/dev/null)
 		[ -n "$addr" ] && return 0
 		sleep 0.05
 		i=$((i + 1))

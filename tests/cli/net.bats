@@ -76,20 +76,14 @@ verified() {
 }
 
 @test "a server answering another delay is a wrong result, exit 1" {
-	"$BUILD/tests/helpers/badserver" wrong --ms 20 >"$BATS_TEST_TMPDIR/bad.out" &
-	bad_pid=$!
-	for _ in $(seq 100); do
-		server=$(sed -n 's/^badserver: listening on //p' "$BATS_TEST_TMPDIR/bad.out")
-		[ -n "$server" ] && break
-		sleep 0.05
-	done
-	run --separate-stderr "$BUILD/threads" net --tasks 3 --ms 20 --connect "$server" --json
+	start_wrong_server 20
+	run --separate-stderr "$BUILD/threads" net --tasks 3 --ms 20 --connect "$bad" --json
 	kill "$bad_pid"
 	[ "$status" -eq 1 ]
 	[ "$(json_field ok)" = false ]
 	[ "$(json_field completed)" = 3 ]
 	[ "$(json_field result)" = 0 ]
-	[[ "$stderr" == *"answer $server: Protocol error"* ]]
+	[[ "$stderr" == *"answer $bad: Protocol error"* ]]
 }
 
 @test "curl talks to build/slowserver: /sleep, /cpu, keep-alive, 404, 400" {

@@ -99,13 +99,7 @@ teardown() {
 		[ "$status" -eq 0 ]
 		[ "$(json_field result)" = 10 ]
 	done
-	"$BUILD/tests/helpers/badserver" wrong --ms 31 >"$BATS_TEST_TMPDIR/bad.out" &
-	bad_pid=$!
-	for _ in $(seq 100); do
-		bad=$(sed -n 's/^badserver: listening on //p' "$BATS_TEST_TMPDIR/bad.out")
-		[ -n "$bad" ] && break
-		sleep 0.05
-	done
+	start_wrong_server 31
 	run --separate-stderr "$BUILD/py_threads" net --tasks 3 --ms 31 --connect "$bad"
 	kill "$bad_pid"
 	[ "$status" -eq 1 ]
