@@ -360,10 +360,10 @@ def few_waits(run):
 
 
 def servers_of(fanout, pool=False):
-    """The server models (models/servers.tsv) of FANOUT: one per
-    connection, or with pool=True the pools."""
+    """The suite's server models (models/servers.tsv, whose client model is
+    a suite model) of FANOUT: one per connection, or with pool=True the pools."""
     return [n for n, r in models.SERVERS.items()
-            if r["fanout"] == fanout and (r["pool"] != "-") == pool]
+            if r["fanout"] == fanout and (r["pool"] != "-") == pool and models.is_suite(r["model"])]
 
 
 def c10k(run):

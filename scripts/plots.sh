@@ -94,16 +94,21 @@ style_params() {
 STYLES=$(style_params)
 
 # server_styles SERVER...: colour_<s> and dash_<s> of each server model
-# (models/servers.tsv): its client model's colour, dashed when a pool.
+# (models/servers.tsv): its client model's colour (a reference model's: its
+# twin's), dashed when a pool or a reference runtime.
 # Names outside the table (untrusted CSV) get nothing: the default colour.
 server_styles() {
 	suite=$(models_where 'f("side") == "suite"')
 	for s in "$@"; do
 		model=$(MODELS_TSV=models/servers.tsv model_get "$s" model)
 		[ -n "$model" ] || continue
-		colour=$(printf '%s\n' "$suite" | grep -nxF "$model" | cut -d: -f1)
 		dash=1
 		[ "$(MODELS_TSV=models/servers.tsv model_get "$s" pool)" = - ] || dash=3
+		if [ "$(model_get "$model" side)" = reference ]; then
+			model=$(model_get "$model" twin)
+			dash=2
+		fi
+		colour=$(printf '%s\n' "$suite" | grep -nxF "$model" | cut -d: -f1)
 		printf 'colour_%s=%s dash_%s=%s ' "$s" "${colour:-8}" "$s" "$dash"
 	done
 }
