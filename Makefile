@@ -99,7 +99,7 @@ NODE      ?= $(shell command -v node 2>/dev/null)
 UV_OK     := $(shell printf '\043include <uv.h>\nint main(void) { return (int)uv_version(); }\n' | \
 		$(CC) -x c - -luv -o /dev/null 2>/dev/null && echo yes)
 MODELS    := $(filter-out $(if $(UV_OK),,$(BUILD)/uv),$(MODELS))
-REFMODELS := $(if $(NATIVE),$(if $(GO),$(BUILD)/go) $(if $(NODE),$(BUILD)/node $(BUILD)/servers/node))
+REFMODELS := $(if $(NATIVE),$(if $(GO),$(BUILD)/go $(BUILD)/servers/go) $(if $(NODE),$(BUILD)/node $(BUILD)/servers/node))
 
 # Boost.Context's fcontext (libboost-context-dev) for this compiler's target:
 # bench/lat_switch's outside reference row, left out without it. The static
@@ -168,6 +168,10 @@ GOENV_VARS := GOCACHE='$(CURDIR)/build/gocache' GOPATH='$(CURDIR)/build/gopath' 
 $(BUILD)/go: $(wildcard models/go/*.go) models/go/go.mod
 	@mkdir -p $(@D)
 	cd models/go && $(GOENV_VARS) '$(GO)' build -trimpath -o '$(abspath $@)' .
+
+$(BUILD)/servers/go: $(wildcard servers/go/*.go) servers/go/go.mod
+	@mkdir -p $(@D)
+	cd servers/go && $(GOENV_VARS) '$(GO)' build -trimpath -o '$(abspath $@)' .
 
 $(BUILD)/servers/node: servers/node/server.js models/node/workload.js
 	@mkdir -p $(@D)

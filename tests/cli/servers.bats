@@ -7,6 +7,7 @@ load common
 # The server programs of models/servers.tsv with their --workers, one per line.
 servers() {
 	printf '%s\n' "seq" "threads" "threads --workers 4" "procs" "procs --workers 3" "gil" "coro"
+	[ -x "$BUILD/servers/go" ] && echo go
 	[ -x "$BUILD/servers/node" ] && echo node
 }
 
@@ -31,7 +32,7 @@ teardown() {
 	fi
 }
 
-@test "each server answers curl: /sleep, /cpu, keep-alive, 404, 400 (7 servers, and node)" {
+@test "each server answers curl: /sleep, /cpu, keep-alive, 404, 400 (7 servers, and go and node)" {
 	while read -r s args; do
 		echo "server: $s $args"
 		# shellcheck disable=SC2086
@@ -54,7 +55,7 @@ teardown() {
 	done < <(servers)
 }
 
-@test "SIGTERM: exit 0, the counters on stdout, no child left (7 servers, and node)" {
+@test "SIGTERM: exit 0, the counters on stdout, no child left (7 servers, and go and node)" {
 	while read -r s args; do
 		echo "server: $s $args"
 		# shellcheck disable=SC2086
