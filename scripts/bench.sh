@@ -306,7 +306,7 @@ run_step() {
 # Tools first (a gnuplot from another package will do), then the build:
 # measuring a stale build would be dishonest.
 need=""
-for tool in hyperfine:hyperfine gnuplot:gnuplot-nox jq:jq python3:python3 setsid:util-linux; do
+for tool in hyperfine:hyperfine gnuplot:gnuplot-nox jq:jq python3:python3 setsid:util-linux wrk:wrk; do
 	command -v "${tool%%:*}" >/dev/null 2>&1 || need="$need ${tool#*:}"
 done
 if [ -n "$need" ]; then
