@@ -28,7 +28,8 @@
 #   RUN=dir           the run plots and results read (default results/latest)
 #
 # Layout: every models/X.c and tools/X.c becomes $(BUILD)/X (tools: programs
-# that are not concurrency models, e.g. slowserver), every bench/X.c becomes
+# that are not concurrency models, e.g. slowserver), every servers/X.c
+# $(BUILD)/servers/X (the server model X), every bench/X.c becomes
 # $(BUILD)/bench/X, every tests/unit/X.c becomes $(BUILD)/tests/X (cmocka) and
 # every tests/helpers/X.c $(BUILD)/tests/helpers/X, every demos/X.c
 # $(BUILD)/demos/X; all but the helpers link against the shared code in lib/
@@ -79,6 +80,7 @@ LIB_ASM   := $(wildcard lib/*_$(ARCH).S coro/*_$(ARCH).S)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(LIB_ASM:%.S=$(BUILD)/obj/%.o)
 MODELS    := $(patsubst models/%.c,$(BUILD)/%,$(wildcard models/*.c))
 TOOLS     := $(patsubst tools/%.c,$(BUILD)/%,$(wildcard tools/*.c))
+SERVERS   := $(patsubst servers/%.c,$(BUILD)/servers/%,$(wildcard servers/*.c))
 BENCH_ASM := $(wildcard bench/*_$(ARCH).S)
 BENCH_OBJ := $(BENCH_ASM:%.S=$(BUILD)/obj/%.o)
 BENCH_AUX := $(BUILD)/bench/true_prog
@@ -97,7 +99,7 @@ NODE      ?= $(shell command -v node 2>/dev/null)
 UV_OK     := $(shell printf '\043include <uv.h>\nint main(void) { return (int)uv_version(); }\n' | \
 		$(CC) -x c - -luv -o /dev/null 2>/dev/null && echo yes)
 MODELS    := $(filter-out $(if $(UV_OK),,$(BUILD)/uv),$(MODELS))
-REFMODELS := $(if $(NATIVE),$(if $(GO),$(BUILD)/go) $(if $(NODE),$(BUILD)/node))
+REFMODELS := $(if $(NATIVE),$(if $(GO),$(BUILD)/go $(BUILD)/servers/go) $(if $(NODE),$(BUILD)/node $(BUILD)/servers/node))
 
 # Boost.Context's fcontext (libboost-context-dev) for this compiler's target:
 # bench/lat_switch's outside reference row, left out without it. The static
@@ -112,8 +114,8 @@ endif
 
 .PHONY: all test check bench plots results flags demo clean
 .SECONDARY:
-all: $(MODELS) $(TOOLS) $(BENCHES) $(BENCH_AUX) $(UNITTESTS) $(HELPERS) $(DEMOS) $(PYMODELS) \
-	$(REFMODELS)
+all: $(MODELS) $(TOOLS) $(SERVERS) $(BENCHES) $(BENCH_AUX) $(UNITTESTS) $(HELPERS) $(DEMOS) \
+	$(PYMODELS) $(REFMODELS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -131,6 +133,10 @@ $(BUILD)/%: $(BUILD)/obj/models/%.o $(BUILD)/libcm.a
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(TOOLS): $(BUILD)/%: $(BUILD)/obj/tools/%.o $(BUILD)/libcm.a
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(SERVERS): $(BUILD)/servers/%: $(BUILD)/obj/servers/%.o $(BUILD)/libcm.a
+	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/libbench.a: $(BENCH_OBJ)
@@ -162,6 +168,15 @@ GOENV_VARS := GOCACHE='$(CURDIR)/build/gocache' GOPATH='$(CURDIR)/build/gopath' 
 $(BUILD)/go: $(wildcard models/go/*.go) models/go/go.mod
 	@mkdir -p $(@D)
 	cd models/go && $(GOENV_VARS) '$(GO)' build -trimpath -o '$(abspath $@)' .
+
+$(BUILD)/servers/go: $(wildcard servers/go/*.go) servers/go/go.mod
+	@mkdir -p $(@D)
+	cd servers/go && $(GOENV_VARS) '$(GO)' build -trimpath -o '$(abspath $@)' .
+
+$(BUILD)/servers/node: servers/node/server.js models/node/workload.js
+	@mkdir -p $(@D)
+	printf '#!/bin/sh\nexec %s %s "$$@"\n' '$(NODE)' '$(CURDIR)/servers/node/server.js' >$@
+	chmod +x $@
 
 $(BUILD)/node: $(wildcard models/node/*.js)
 	@mkdir -p $(@D)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "http.h"
 #include "measure.h"
 
 int net_parse_addr(const char *text, bool allow_zero, struct sockaddr_in *out)
@@ -61,38 +62,6 @@ long net_raise_nofile(void)
 			return -errno;
 	}
 	return (long)lim.rlim_cur;
-}
-
-size_t net_request_text(char *buf, long i)
-{
-	return (size_t)snprintf(buf, NET_LINE_MAX, "task %ld\n", i);
-}
-
-size_t net_answer_text(char *buf, long i, long ms)
-{
-	return (size_t)snprintf(buf, NET_LINE_MAX, "done %ld %ld\n", i, ms);
-}
-
-long net_parse_request(const char *buf, size_t len)
-{
-	char line[NET_LINE_MAX];
-	long long i;
-
-	if (len < 7 || len >= sizeof line || memcmp(buf, "task ", 5) != 0 ||
-	    buf[len - 1] != '\n')
-		return -1;
-	memcpy(line, buf + 5, len - 6);
-	line[len - 6] = '\0';
-	if (cli_number(line, 0, CLI_MAX_TASKS, &i) != 0)
-		return -1;
-	return (long)i;
-}
-
-bool net_answer_ok(const char *got, size_t len, long i, long ms)
-{
-	char want[NET_LINE_MAX];
-
-	return len == net_answer_text(want, i, ms) && memcmp(got, want, len) == 0;
 }
 
 /*
@@ -282,8 +251,8 @@ static int fail(const char *call, long i, const struct sockaddr_in *to, int err)
 
 int net_exchange(int fd, const struct sockaddr_in *to, long i, long ms)
 {
-	char req[NET_LINE_MAX], got[NET_LINE_MAX];
-	size_t len = net_request_text(req, i);
+	char req[HTTP_HEAD_MAX], got[NET_ANSWER_MAX];
+	size_t len = http_request_text(req, i, ms);
 	int64_t deadline = net_deadline(ms);
 	ssize_t n;
 	int err;
@@ -296,8 +265,8 @@ int net_exchange(int fd, const struct sockaddr_in *to, long i, long ms)
 		return fail("send", i, to, err);
 	if ((n = read_to_eof(fd, got, sizeof got, deadline)) < 0)
 		return fail("read", i, to, (int)n);
-	if (!net_answer_ok(got, (size_t)n, i, ms))
-		return fail("answer (does the server's --ms match?)", i, to, -EPROTO);
+	if (!http_answer_ok(got, (size_t)n, i, ms))
+		return fail("answer", i, to, -EPROTO);
 	net_completed();
 	return 0;
 }

@@ -2,17 +2,12 @@
  * net.h - the net workload: its wire protocol and its client, blocking
  * (net.c) and on the coroutine loop (net_co.c).
  *
- * Each task makes one request on its own TCP connection to a slow server
- * (lib/netserver.h) that answers after d ms:
- *
- *   client -> server   "task <i>\n"          i: the task index, decimal
- *   server             waits d ms, its own delay (slowserver --ms)
- *   server -> client   "done <i> <d>\n"      then closes the connection
- *
- * The client reads to end of file and accepts only exactly the answer it
- * expects, d included: a model's --ms must equal the server's --ms, so the
- * "ms" a model reports is always the delay its tasks really met. A line
- * longer than NET_LINE_MAX bytes is a protocol error.
+ * Each task makes one HTTP request (lib/http.h) on its own TCP connection to
+ * a slow server (lib/netserver.h), `GET /sleep?ms=<d>&task=<i>` with
+ * `Connection: close`; the server answers after d ms with the body
+ * "done <i> <d>\n" and closes. The client reads to end of file (at most
+ * NET_ANSWER_MAX bytes) and accepts only a 200 with exactly that body, so a
+ * server that answers another task or another delay is a wrong result.
  *
  * Deadlines: no request waits forever. Each one gets timeout_ms from its
  * start (net_client_init; default NET_TIMEOUT_MS(d), generous beside the d
@@ -40,7 +35,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NET_LINE_MAX 48
+#define NET_LINE_MAX 48        /* a request line, CRLF included */
+#define NET_ANSWER_MAX 1024     /* an answer, head and body */
 
 /* The default deadline of one request to a server that waits ms. */
 #define NET_TIMEOUT_MS(ms) (10L * (ms) + 5000)
@@ -60,18 +56,6 @@ char *net_addr_str(const struct sockaddr_in *a, char *buf);
  * connections fit. Returns the soft limit now in force, or -errno.
  */
 long net_raise_nofile(void);
-
-/* The request for task i into buf (NET_LINE_MAX bytes); returns its length. */
-size_t net_request_text(char *buf, long i);
-
-/* The answer to task i from a server that waits ms; returns its length. */
-size_t net_answer_text(char *buf, long i, long ms);
-
-/* Task index from a request line of len bytes (newline included); -1 if bad. */
-long net_parse_request(const char *buf, size_t len);
-
-/* Is got[0..len) exactly the answer to task i with delay ms? */
-bool net_answer_ok(const char *got, size_t len, long i, long ms);
 
 /*
  * The run's client side: `tasks` requests, each given up after timeout_ms.

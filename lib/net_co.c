@@ -10,6 +10,7 @@
 #include <errno.h>
 
 #include "coro.h"
+#include "http.h"
 
 /* Record a failure (a cancellation is no failure) and pass err on. */
 static int fail(const char *call, long i, const struct sockaddr_in *to, int err)
@@ -21,8 +22,8 @@ static int fail(const char *call, long i, const struct sockaddr_in *to, int err)
 
 int net_co_exchange(int fd, const struct sockaddr_in *to, long i, long ms)
 {
-	char req[NET_LINE_MAX], got[NET_LINE_MAX];
-	size_t len = net_request_text(req, i), n = 0;
+	char req[HTTP_HEAD_MAX], got[NET_ANSWER_MAX];
+	size_t len = http_request_text(req, i, ms), n = 0;
 	int64_t deadline = net_deadline(ms);
 	ssize_t r;
 	int err;
@@ -41,8 +42,8 @@ int net_co_exchange(int fd, const struct sockaddr_in *to, long i, long ms)
 			return fail("read", i, to, (int)r);
 		n += (size_t)r;
 	}
-	if (n == sizeof got || !net_answer_ok(got, n, i, ms))
-		return fail("answer (does the server's --ms match?)", i, to, -EPROTO);
+	if (n == sizeof got || !http_answer_ok(got, n, i, ms))
+		return fail("answer", i, to, -EPROTO);
 	net_completed();
 	return 0;
 }

@@ -14,7 +14,9 @@
 
 #include "child.h"
 #include "coro.h"
+#include "http.h"
 #include "net.h"
+#include "server.h"
 #include "workload.h"
 
 int netserver_listen(struct sockaddr_in *addr)
@@ -47,43 +49,62 @@ struct conn {
 };
 
 /*
- * Read one request line within idle_ms of the accept; the task index, or -1
- * (a bad or over-long line, a hang-up, or a client silent past the limit).
+ * Read until buf holds a whole request head, within idle_ms: http_parse's
+ * result (its length, or -1 for a 400), or 0 when the client hung up or
+ * stayed silent past the limit.
  */
-static long read_request(int fd, long idle_ms)
+static long read_head(int fd, char *buf, size_t *got, struct http_req *r, long idle_ms)
 {
 	int64_t deadline = co_now() + idle_ms * CO_MS;
-	char buf[NET_LINE_MAX];
-	size_t got = 0;
+	long used;
 
-	while (got < sizeof buf) {
-		ssize_t r = co_read_by(fd, buf + got, sizeof buf - got, deadline);
-		if (r <= 0)
-			return -1;
-		got += (size_t)r;
-		if (buf[got - 1] == '\n')
-			return net_parse_request(buf, got);
+	while ((used = http_parse(buf, *got, r)) == 0) {
+		ssize_t n = co_read_by(fd, buf + *got, HTTP_HEAD_MAX - *got, deadline);
+		if (n <= 0)
+			return 0;
+		*got += (size_t)n;
 	}
-	return -1;
+	return used;
 }
 
-/* A connection's task: request, d ms on the loop's timers, answer, close. */
+/*
+ * A connection's task: each request in turn, a /sleep on the loop's timers,
+ * a /cpu computed right here, on the loop's one thread (every other
+ * connection waits meanwhile: the lesson of a CPU-bound task on a loop).
+ */
 static int serve_conn(void *arg, intptr_t *value)
 {
 	struct conn *c = arg;
-	char answer[NET_LINE_MAX];
-	long i = read_request(c->fd, c->idle_ms);
-	int err = 0;
+	char buf[HTTP_HEAD_MAX], answer[HTTP_ANSWER_MAX];
+	size_t got = 0;
+	struct http_req r;
+	long used;
 
 	(void)value;
-	if (i >= 0 && (err = co_sleep(co_now() + c->ms * CO_MS)) == 0) {
-		size_t len = net_answer_text(answer, i, c->ms);
-		ssize_t w = co_write(c->fd, answer, len);
-		err = w < 0 ? (int)w : 0;
+	server_held(1);
+	while ((used = read_head(c->fd, buf, &got, &r, c->idle_ms)) != 0) {
+		long ms = r.ms >= 0 ? r.ms : c->ms;
+		u128 sum;
+		if (used < 0) {
+			co_write(c->fd, HTTP_BAD_REQUEST, sizeof HTTP_BAD_REQUEST - 1);
+			server_refused();
+			break;
+		}
+		sum = r.kind == HTTP_CPU ? wl_sum_squares_range(0, r.n) : 0;
+		if (r.kind == HTTP_SLEEP && co_sleep(co_now() + ms * CO_MS) != 0)
+			break;
+		if (co_write(c->fd, answer, http_answer(answer, &r, ms, sum)) < 0)
+			break;
+		server_served();
+		got -= (size_t)used;
+		memmove(buf, buf + used, got);
+		if (!r.keep_alive)
+			break;
 	}
 	co_close(c->fd);
+	server_held(-1);
 	free(c);
-	return err;
+	return 0;
 }
 
 struct listener {
@@ -111,6 +132,7 @@ static void spawn_conn(struct listener *l, int fd)
 	}
 	free(c);
 	co_close(fd);
+	server_refused();
 }
 
 /*

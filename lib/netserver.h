@@ -1,14 +1,16 @@
 /*
- * netserver.h - the slow server of the net workload (protocol in net.h),
+ * netserver.h - the slow server of the net workload (protocol in http.h),
  * and the private copy a model starts when no --connect is given.
  *
  * The server runs on the coroutine loop: one coroutine accepts, and each
- * connection gets a coroutine of its own that reads the request, sleeps d ms
- * on the loop, writes the answer and closes. Ten thousand connections are
- * ten thousand small coroutines in one thread. A client gets idle_ms from
- * the accept to send its request line, of at most NET_LINE_MAX bytes; one
- * that is silent past that, or sends a longer line, is hung up on, so idle
- * or hostile connections cannot hold descriptors for ever.
+ * connection gets a coroutine of its own that reads a request (lib/http.h),
+ * sleeps d ms on the loop (or computes a /cpu sum on it), writes the answer
+ * and reads the next one, until the client closes or asks to. Ten thousand
+ * connections are ten thousand small coroutines in one thread. A client
+ * gets idle_ms from the accept (or its last answer) to send a whole request
+ * head; one silent past that is hung up on, and a malformed or oversized
+ * request gets a 400 and is hung up on, so idle or hostile connections
+ * cannot hold descriptors for ever. Counts go to server.h's counters.
  *
  * A model's private server is a fork()ed child, not a thread of the model:
  *   - the model's own figures (user_s, sys_s, context switches, descriptors)
@@ -46,8 +48,8 @@ struct netserver {
 int netserver_listen(struct sockaddr_in *addr);
 
 /*
- * Serve net requests on listening socket lfd, each answered after ms
- * milliseconds, a connection silent for idle_ms before its request closed,
+ * Serve requests on listening socket lfd, a /sleep naming no delay answered
+ * after ms milliseconds, a connection silent for idle_ms closed,
  * on a loop with that backend, until a fatal error (returned as -errno,
  * printed), or, when requests > 0, until that many connections have been
  * served (then 0; co_stats holds the loop's counts). Accept failing for

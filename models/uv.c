@@ -35,6 +35,7 @@
 #include <uv.h>
 
 #include "cli.h"
+#include "http.h"
 #include "net.h"
 #include "netserver.h"
 #include "run.h"
@@ -150,7 +151,7 @@ struct request {
 	bool chain;            /* a pool's: start the next task when this one ends */
 	int open_handles;      /* closed when both tcp and deadline are */
 	enum outcome outcome;
-	char out[NET_LINE_MAX], got[NET_LINE_MAX];
+	char out[HTTP_HEAD_MAX], got[NET_ANSWER_MAX];
 	size_t got_len;
 };
 
@@ -209,14 +210,14 @@ static void net_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 
 	(void)buf;
 	if (n == UV_EOF) {
-		if (net_answer_ok(r->got, r->got_len, r->i, cli.wl.ms))
+		if (http_answer_ok(r->got, r->got_len, r->i, cli.wl.ms))
 			net_end(r, ANSWERED, NULL, 0);
 		else
-			net_end(r, FAILED, "answer (does the server's --ms match?)", -EPROTO);
+			net_end(r, FAILED, "answer", -EPROTO);
 	} else if (n < 0) {
 		net_end(r, FAILED, "read", (int)n);
 	} else if ((r->got_len += (size_t)n) == sizeof r->got) {
-		net_end(r, FAILED, "answer (does the server's --ms match?)", -EPROTO);
+		net_end(r, FAILED, "answer", -EPROTO);
 	}
 }
 
@@ -229,7 +230,7 @@ static void net_written(uv_write_t *w, int status)
 static void net_connected(uv_connect_t *c, int status)
 {
 	struct request *r = c->data;
-	uv_buf_t buf = uv_buf_init(r->out, (unsigned)net_request_text(r->out, r->i));
+	uv_buf_t buf = uv_buf_init(r->out, (unsigned)http_request_text(r->out, r->i, cli.wl.ms));
 
 	if (status == UV_ECANCELED)
 		return;

@@ -79,6 +79,11 @@ header_heartbeat=mode,job_s,ticks,missed,lag_p50_ms,lag_p99_ms,lag_max_ms
 header_net_backends=role,backend,tasks,ms,wall_s,syscalls_per_request,epoll_wait,epoll_ctl,io_uring_enter,read,write,accept,connect,close,other
 # The sleepers step's own CSV (one row per model, from its --json report).
 header_sleepers=model,tasks,ms,wall_s,max_rss_kb
+# The serve step's CSV (scripts/serve.sh: one row per server and load):
+# load sleep or mixed, connections C, the /sleep delay ms, wrk's duration_s,
+# requests, rps and its ideal C/d, latency p50/p99/max in ms, wrk's error
+# counts, then the server's own held_peak, served and refused.
+header_serve=server,load,connections,ms,duration_s,requests,rps,ideal_rps,p50_ms,p99_ms,max_ms,err_connect,err_read,err_write,err_status,err_timeout,held_peak,served,refused
 # The Python programs that are not models: run with $PYTHON when the Python
 # models are built; the same --scale and the same CSV contract.
 PY_PROGRAMS="py_gil_sweep"
@@ -181,7 +186,8 @@ built() {
 }
 
 # The measuring steps, one per line: "io MODEL", "cpu MODEL", "net MODEL",
-# "sleepers MODEL", "prog NAME", "pyprog NAME", then "plots". Writing
+# "sleepers MODEL", "serve SERVER" (each built row of models/servers.tsv,
+# when wrk is installed), "prog NAME", "pyprog NAME", then "plots". Writing
 # RESULTS.md is the last step, after the run is committed.
 plan_steps() {
 	for suite in io cpu net; do
@@ -192,6 +198,12 @@ plan_steps() {
 	for model in $(models_where 'f("side") == "reference" && f("fanout") == "loop" && has("suites", "io")'); do
 		built "$model" && echo "sleepers $model"
 	done
+	if command -v wrk >/dev/null 2>&1; then
+		for server in $(MODELS_TSV=models/servers.tsv models_where 1); do
+			[ -x "$BUILD/$(MODELS_TSV=models/servers.tsv model_get "$server" binary)" ] &&
+				echo "serve $server"
+		done
+	fi
 	for prog in $BENCH_PROGRAMS; do
 		[ -x "$BUILD/bench/$prog" ] && echo "prog $prog"
 	done
@@ -272,6 +284,12 @@ run_step() {
 			else error("its report lacks tasks, wall_s or max_rss_kb") end' \
 			"$run/raw/sleepers-$what.json" >>"$run/sleepers.csv" ||
 			die "$step: $run/raw/sleepers-$what.json: not a report with tasks, wall_s and max_rss_kb" ;;
+	serve)
+		say "$step serve: wrk on $what, C = $(first "$SERVE_C") .. $(last "$SERVE_C"), d = $SERVE_MS ms, then the mixed load"
+		[ -f "$run/serve.csv" ] || echo "$header_serve" >"$run/serve.csv"
+		export SERVE_C SERVE_SECONDS SERVE_MS SERVE_TIMEOUT_S SERVE_MIXED_C SERVE_CPU_N
+		in_group sh scripts/serve.sh "$what" "$BUILD" >>"$run/serve.csv" ||
+			die "$step: serving with $what failed" ;;
 	prog)
 		say "$step $what --scale $PROFILE > $what.csv"
 		csv_step "$what" "$root/$BUILD/bench/$what" --scale "$PROFILE" ;;
@@ -288,7 +306,7 @@ run_step() {
 # Tools first (a gnuplot from another package will do), then the build:
 # measuring a stale build would be dishonest.
 need=""
-for tool in hyperfine:hyperfine gnuplot:gnuplot-nox jq:jq python3:python3 setsid:util-linux; do
+for tool in hyperfine:hyperfine gnuplot:gnuplot-nox jq:jq python3:python3 setsid:util-linux wrk:wrk; do
 	command -v "${tool%%:*}" >/dev/null 2>&1 || need="$need ${tool#*:}"
 done
 if [ -n "$need" ]; then

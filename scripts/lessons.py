@@ -65,10 +65,11 @@ MIN_RUN_S = 0.05
 BENCH_SH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench.sh")
 # The columns that hold words; every other column holds a number.
 TEXT_COLUMNS = {"model", "workload", "mechanism", "placement", "variant", "stopped_by", "detail",
-                "stack_mode", "lock", "mode", "metric", "role", "backend"}
+                "stack_mode", "lock", "mode", "metric", "server", "load", "role", "backend"}
 # The columns a row may leave empty: the tidy CSVs' ms (cpu) and n (io, net),
 # lat_switch's switches per round trip (counted for the kernel rows only).
-MAY_BE_EMPTY = {"ms", "n", "vol_switches_per_round_trip", "detail"}
+# serve.csv's latencies are empty when wrk got no answer at all.
+MAY_BE_EMPTY = {"ms", "n", "vol_switches_per_round_trip", "detail", "p50_ms", "p99_ms", "max_ms"}
 # Times and rates the figures divide by: a zero is damage, not a measurement.
 POSITIVE = {"median_s", "median_ns", "mean_s", "wall_s"}
 # The CSVs whose first column names a model of models/models.tsv.
@@ -172,6 +173,8 @@ def read_csv(path, name):
         row = {col: cell(where, col, text) for col, text in zip(header, cells)}
         if name in MODEL_CSVS and not models.known(row["model"]):
             raise BadRun("%s: model '%s' is not in models/models.tsv" % (where, row["model"][:40]))
+        if name == "serve" and row["server"] not in models.SERVERS:
+            raise BadRun("%s: server '%s' is not in models/servers.tsv" % (where, row["server"][:40]))
         rows.append(row)
     return rows
 
@@ -356,6 +359,53 @@ def few_waits(run):
     return (CONFIRMED if ratio <= 1.1 else NOT_CONFIRMED), evidence
 
 
+def servers_of(fanout, pool=False):
+    """The suite's server models (models/servers.tsv, whose client model is
+    a suite model) of FANOUT: one per connection, or with pool=True the pools."""
+    return [n for n, r in models.SERVERS.items()
+            if r["fanout"] == fanout and (r["pool"] != "-") == pool and models.is_suite(r["model"])]
+
+
+def c10k(run):
+    sleep = run.select("serve", load="sleep")
+    if not sleep:
+        return NOT_MEASURED, "serve.csv lacks sleep rows"
+    c = max(r["connections"] for r in sleep)
+    at = {r["server"]: r for r in sleep if r["connections"] == c}
+    loops = [at[s] for s in servers_of("loop") if s in at]
+    threads = [at[s] for s in servers_of("thread") if s in at]
+    if c < 10000 or not loops or not threads:
+        return NOT_MEASURED, ("serve.csv has no loop and thread-per-connection rows at C >= 10,000 "
+                              "(largest C: %s)" % fmt_n(c))
+    loop = max(loops, key=lambda r: r["rps"])
+    thread = max(threads, key=lambda r: r["rps"])
+
+    def holds(r, rps_floor):
+        return r["held_peak"] >= 0.99 * c and r["refused"] == 0 and r["rps"] >= rps_floor
+
+    evidence = ("C = %s, ideal %s/s: %s held %s, %s/s, refused %s; %s held %s, %s/s, refused %s"
+                % (fmt_n(c), fmt_n(loop["ideal_rps"]), loop["server"], fmt_n(loop["held_peak"]),
+                   fmt_n(loop["rps"]), fmt_n(loop["refused"]), thread["server"],
+                   fmt_n(thread["held_peak"]), fmt_n(thread["rps"]), fmt_n(thread["refused"])))
+    ok = holds(loop, 0.2 * loop["ideal_rps"]) and not holds(thread, 0.5 * loop["rps"])
+    return (CONFIRMED if ok else NOT_CONFIRMED), evidence
+
+
+def server_freeze(run):
+    mixed = {r["server"]: r for r in run.select("serve", load="mixed") if r["p99_ms"] is not None}
+    loops = [mixed[s] for s in servers_of("loop") if s in mixed]
+    others = [mixed[s] for s in servers_of("thread") + servers_of("proc") if s in mixed]
+    if not loops or not others:
+        return NOT_MEASURED, "serve.csv lacks mixed rows of a loop and of a thread or process server"
+    loop = min(loops, key=lambda r: r["p99_ms"])
+    best = min(others, key=lambda r: r["p99_ms"])
+    ratio = loop["p99_ms"] / best["p99_ms"]
+    evidence = ("mixed load, C = %s, d = %s ms: p99 %s %s ms, %s %s ms: %.2fx"
+                % (fmt_n(loop["connections"]), fmt_n(loop["ms"]), loop["server"],
+                   fmt_n(loop["p99_ms"]), best["server"], fmt_n(best["p99_ms"]), ratio))
+    return (CONFIRMED if ratio >= 1.3 else NOT_CONFIRMED), evidence
+
+
 def old_gil_battle(run):
     if run.cores < 2:
         return NOT_MEASURED, "one CPU: two threads cannot fight over the lock from two cores"
@@ -444,6 +494,17 @@ LESSONS = [
      "At the largest N measured, the io_uring loop makes at most half the system calls per request "
      "of the epoll loop, for the client and for the server alike (net_backends.csv).",
      fewer_syscalls),
+    ("c10k",
+     "A thread per connection stops where the machine's threads stop; the loop holds 10,000 connections.",
+     "At the largest C in serve.csv (at least 10,000), the loop server holds >= 99% of C, refuses "
+     "none and answers >= 0.2 x C/d requests per second, while the best thread-per-connection "
+     "server fails one of: holding >= 99% of C, refusing none, answering >= half the loop's rate.",
+     c10k),
+    ("server_freeze",
+     "One CPU-heavy request delays every connection on a single loop, not on threads or processes.",
+     "Under the mixed load (1 request in 100 a /cpu), the loop server's p99 is >= 1.3x the best "
+     "p99 of the thread- and process-per-connection servers (serve.csv).",
+     server_freeze),
 ]
 
 

@@ -32,9 +32,10 @@ def _check(row, line):
             raise TableError("%s: suite '%s' (accepted: %s)" % (where, s, "|".join(SUITES)))
 
 
-def load(path=TABLE):
-    """{name: row} in table order; a row's suites is a tuple."""
-    rows, header = {}, None
+def _rows(path, columns):
+    """(line number, {column: cell}) for each row of the table at PATH, whose
+    header must be COLUMNS; TableError otherwise."""
+    header = None
     with open(path) as f:
         for line, text in enumerate(f, 1):
             text = text.rstrip("\n")
@@ -43,20 +44,42 @@ def load(path=TABLE):
             cells = text.split("\t")
             if header is None:
                 header = cells
-                if tuple(header) != COLUMNS:
-                    raise TableError("%s line %d: the header is not %s" % (path, line, " ".join(COLUMNS)))
+                if tuple(header) != columns:
+                    raise TableError("%s line %d: the header is not %s" % (path, line, " ".join(columns)))
                 continue
             if len(cells) != len(header):
                 raise TableError("%s line %d: %d fields, the header has %d" % (path, line, len(cells), len(header)))
-            row = dict(zip(header, cells))
-            row["suites"] = tuple(row["suites"].split(","))
-            _check(row, line)
-            rows[row["name"]] = row
+            yield line, dict(zip(header, cells))
+
+
+def load(path=TABLE):
+    """{name: row} in table order; a row's suites is a tuple."""
+    rows = {}
+    for line, row in _rows(path, COLUMNS):
+        row["suites"] = tuple(row["suites"].split(","))
+        _check(row, line)
+        rows[row["name"]] = row
+    return rows
+
+
+SERVERS_TABLE = os.path.join(os.path.dirname(TABLE), "servers.tsv")
+SERVER_COLUMNS = ("name", "model", "fanout", "pool", "tool", "source", "binary")
+
+
+def load_servers(path=SERVERS_TABLE):
+    """models/servers.tsv, the server models, as {name: row} in table order."""
+    rows = {}
+    for line, row in _rows(path, SERVER_COLUMNS):
+        if row["fanout"] not in FANOUTS:
+            raise TableError("%s line %d (%s): fanout '%s' (accepted: %s)"
+                             % (path, line, row["name"], row["fanout"], "|".join(FANOUTS)))
+        rows[row["name"]] = row
     return rows
 
 
 try:
     MODELS = load()
+    SERVERS = load_servers()
 except (OSError, TableError) as e:
     # Every script that reads the table stops here, in one line.
     print("%s: %s" % (os.path.basename(sys.argv[0]), e), file=sys.stderr)

@@ -93,6 +93,26 @@ style_params() {
 }
 STYLES=$(style_params)
 
+# server_styles SERVER...: colour_<s> and dash_<s> of each server model
+# (models/servers.tsv): its client model's colour (a reference model's: its
+# twin's), dashed when a pool or a reference runtime.
+# Names outside the table (untrusted CSV) get nothing: the default colour.
+server_styles() {
+	suite=$(models_where 'f("side") == "suite"')
+	for s in "$@"; do
+		model=$(MODELS_TSV=models/servers.tsv model_get "$s" model)
+		[ -n "$model" ] || continue
+		dash=1
+		[ "$(MODELS_TSV=models/servers.tsv model_get "$s" pool)" = - ] || dash=3
+		if [ "$(model_get "$model" side)" = reference ]; then
+			model=$(model_get "$model" twin)
+			dash=2
+		fi
+		colour=$(printf '%s\n' "$suite" | grep -nxF "$model" | cut -d: -f1)
+		printf 'colour_%s=%s dash_%s=%s ' "$s" "${colour:-8}" "$s" "$dash"
+	done
+}
+
 # draw NAME SIZE PARAM...: NAME.svg and NAME.png from plots/NAME.gp, each
 # PARAM a "name=value" line.
 draw() {
@@ -168,6 +188,18 @@ draw_all() {
 			"has_convoy=$(has gil_convoy.csv)" "has_heartbeat=$(has heartbeat.csv)"
 	else
 		echo "  gil: left out, none of the GIL experiments' CSVs is in this run"
+	fi
+	if needs serve_rps serve.csv; then
+		servers=$(awk -F, 'NR > 1 && !seen[$1]++ { print $1 }' "$run/serve.csv" | tr '\n' ' ')
+		d=$(awk -F, 'NR == 2 { print $4 / 1000 }' "$run/serve.csv")
+		c=$(awk -F, '$2 == "mixed" { print $3 + 0; exit }' "$run/serve.csv")
+		styles=$(server_styles $servers)
+		# shellcheck disable=SC2086
+		draw serve_rps 900,560 "servers=$servers" "d=$d" $styles
+		# shellcheck disable=SC2086
+		draw serve_p99 900,560 "servers=$servers" "d=$d" $styles
+		# shellcheck disable=SC2086
+		draw serve_mixed 900,480 "servers=$servers" "d=$d" "c=$c" $styles
 	fi
 	if needs net_wall net.csv; then
 		draw net_wall 900,560 "models=$(models_in "$run/net.csv" "$SUITE")" "d=$(wait_s "$run/net.csv")"

@@ -26,6 +26,14 @@
 #   SLEEPERS_N, SLEEPERS_MS
 #                       the once-only io run of each reference event loop
 #                       (sleepers.csv), SLEEPERS_N_<lang> for one language
+#   SERVE_C             the connection counts C wrk holds on each server model
+#                       (models/servers.tsv), SERVE_SECONDS each run's length,
+#                       SERVE_MS the /sleep delay d, SERVE_TIMEOUT_S wrk's
+#                       --timeout (a later answer counts as a timeout)
+#   SERVE_MIXED_C, SERVE_CPU_N
+#                       the mixed load: C connections, 1 request in 100 a
+#                       /cpu of n = SERVE_CPU_N (about 50 ms here: 0.7 ns
+#                       per iteration)
 # Microbenchmarks and experiments get `--scale $PROFILE` and size themselves
 # (models/python/gil_sweep.py too).
 
@@ -46,6 +54,8 @@ smoke)
 	CPU_TASKS=8 CPU_N=10000000 CPU_WORKERS=1,2,4,8
 	CPU_N_python=500000 CPU_N_node=500000
 	SLEEPERS_N=10000 SLEEPERS_MS=100
+	SERVE_C=10,100 SERVE_SECONDS=1 SERVE_MS=100 SERVE_TIMEOUT_S=2
+	SERVE_MIXED_C=10 SERVE_CPU_N=10000000
 	;;
 quick)
 	# Three runs after one warm-up: the median of three keeps the default
@@ -75,6 +85,9 @@ quick)
 	SLEEPERS_N=1000000 SLEEPERS_MS=1000
 	# asyncio holds a million sleepers in about 30 s: a tenth of them here.
 	SLEEPERS_N_python=100000
+	# 7 servers x 5 loads x (1 s + start and stop): about a minute.
+	SERVE_C=10,100,1000,10000 SERVE_SECONDS=1 SERVE_MS=100 SERVE_TIMEOUT_S=2
+	SERVE_MIXED_C=100 SERVE_CPU_N=70000000
 	;;
 full)
 	RUNS_MIN=3 RUNS_MAX=10 WARMUP=1
@@ -98,6 +111,8 @@ full)
 	CPU_TASKS=16 CPU_N=200000000 CPU_WORKERS=1,2,4,8
 	CPU_N_python=4000000 CPU_N_node=4000000
 	SLEEPERS_N=1000000 SLEEPERS_MS=1000
+	SERVE_C=10,100,1000,3000,10000 SERVE_SECONDS=5 SERVE_MS=100 SERVE_TIMEOUT_S=5
+	SERVE_MIXED_C=100 SERVE_CPU_N=70000000
 	;;
 *)
 	echo "bench: PROFILE: unknown profile '$PROFILE' (accepted: smoke|quick|full)" >&2

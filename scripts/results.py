@@ -354,6 +354,40 @@ def say_gil_real(run):
     return " ".join(out + [say("gil_real.link")])
 
 
+def serve_at_largest(run):
+    """(C, {server: row}) of serve.csv's sleep rows at the largest C."""
+    rows = run.select("serve", load="sleep")
+    c = max(r["connections"] for r in rows)
+    return c, {r["server"]: r for r in rows if r["connections"] == c}
+
+
+def ms_of(x):
+    return "-" if x is None else fmt_n(x) + " ms"
+
+
+def say_serve_rps(run):
+    c, at = serve_at_largest(run)
+    ideal = next(iter(at.values()))["ideal_rps"]
+    parts = [say("serve.rps_part", server=s, rps=fmt_n(r["rps"]), pct="%.0f" % (100 * r["rps"] / ideal),
+                 held=fmt_n(r["held_peak"]), refused=fmt_n(r["refused"])) for s, r in at.items()]
+    return say("serve.rps", d_ms=fmt_n(next(iter(at.values()))["ms"]), c=fmt_n(c), ideal=fmt_n(ideal),
+               parts="; ".join(parts))
+
+
+def say_serve_p99(run):
+    c, at = serve_at_largest(run)
+    return say("serve.p99", d_ms=fmt_n(next(iter(at.values()))["ms"]), c=fmt_n(c),
+               parts=", ".join("%s %s" % (s, ms_of(r["p99_ms"])) for s, r in at.items()))
+
+
+def say_serve_mixed(run):
+    rows = run.select("serve", load="mixed")
+    if not rows:
+        return say("not_measured", why=say("missing.serve"))
+    return say("serve.mixed", c=fmt_n(rows[0]["connections"]),
+               parts=", ".join("%s %s" % (r["server"], ms_of(r["p99_ms"])) for r in rows))
+
+
 def say_backends(run):
     pairs = backend_pairs(run)
     if not pairs:
@@ -377,6 +411,9 @@ CHARTS = [
     ("runtimes", ["runtimes"], say_runtimes),
     ("gil_real", ["gil_real"], say_gil_real),
     ("net_backends", ["net_backends"], say_backends),
+    ("serve_rps", ["serve"], say_serve_rps),
+    ("serve_p99", ["serve"], say_serve_p99),
+    ("serve_mixed", ["serve"], say_serve_mixed),
 ]
 GIL_CSVS = ("gil_scaling", "gil_sweep", "gil_convoy", "heartbeat")
 

@@ -1,16 +1,18 @@
 /*
- * slowserver - the net workload's server on its own (protocol in lib/net.h).
+ * slowserver - the net workload's server on its own (HTTP, lib/http.h).
  *
  *   build/slowserver [--port P] [--ms D] [--host A] [--idle-ms L]
  *                    [--backend epoll|uring]
  *
  * Listens on A:P (default 127.0.0.1, port 7000; port 0 picks a free one),
  * prints "slowserver: listening on A:P ms D" once it accepts connections,
- * and answers each request D ms after reading it (default 100), every
- * connection on a coroutine of one loop (on epoll, or on io_uring with
- * --backend uring; where io_uring cannot run, one line says why, exit 3).
- * A connection that has not sent its request line (at most 48 bytes) within
- * L ms of being accepted (default 10000) is closed. Runs until killed.
+ * and answers `GET /sleep?ms=X` after X ms (`/sleep` alone: after D,
+ * default 100) and `GET /cpu?n=N` at once, every connection on a coroutine
+ * of one loop (on epoll, or on io_uring with --backend uring; where io_uring
+ * cannot run, one line says why, exit 3), kept open between requests. A
+ * connection silent for L ms (default 10000) is closed; a bad request gets
+ * a 400 and is closed. Runs until killed; build/servers/coro is the same
+ * loop with its counters.
  * Point a model at it with `build/<model> net --connect A:P --ms D`.
  *
  * Exit status: 2 bad usage, 3 cannot listen or a fatal loop error.
@@ -41,10 +43,10 @@ static void usage(void)
 {
 	printf("usage: slowserver [--port P] [--ms D] [--host A] [--idle-ms L] [--backend B]\n\n"
 	       "  --port P     TCP port, 0..65535 (default 7000; 0: any free port)\n"
-	       "  --ms D       delay before each answer in ms, 0..%ld (default 100)\n"
+	       "  --ms D       delay of a /sleep that names none, 0..%ld (default 100)\n"
 	       "  --host A     IPv4 address to listen on (default 127.0.0.1)\n"
-	       "  --idle-ms L  close a connection that sent no request line in L ms,\n"
-	       "               1..%ld (default %ld); a line is at most %d bytes\n"
+	       "  --idle-ms L  close a connection silent for L ms, 1..%ld (default %ld);\n"
+	       "               a request line is at most %d bytes\n"
 	       "  --backend B  the loop's backend: epoll or uring (default epoll)\n",
 	       CLI_MAX_MS, CLI_MAX_TIMEOUT_MS, NETSERVER_IDLE_MS, NET_LINE_MAX);
 }

@@ -1,13 +1,14 @@
 package main
 
-// net.go - the net workload's client and server (protocol in lib/net.h):
+// net.go - the net workload's client and server (the HTTP subset of
+// lib/http.h):
 //
-//	client -> server   "task <i>\n"
+//	client -> server   GET /sleep?ms=<d>&task=<i>, Connection: close
 //	server             waits d ms
-//	server -> client   "done <i> <d>\n", then closes the connection
+//	server -> client   200, body "done <i> <d>\n", then closes the connection
 //
-// A request reads to end of file and accepts only exactly the answer it
-// expects. Each has a deadline (--timeout-ms, default 10*d + 5000 ms) that
+// A request reads the answer with net/http's ReadResponse and accepts only
+// a 200 whose body is exactly the one it expects. Each has a deadline (--timeout-ms, default 10*d + 5000 ms) that
 // covers connect, send and read alike: a server that never accepts, never
 // answers or never closes costs a run at most that long, and requests that
 // start after a first expiry give up at once. Failures are not printed where
@@ -20,10 +21,12 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,7 +37,7 @@ import (
 	"time"
 )
 
-const lineMax = 48
+const answerMax = 1024 // an answer, head and body
 
 // errText is err as C's strerror words it ("Connection refused").
 func errText(err error) string {
@@ -125,7 +128,8 @@ func request(c *cli, rec *record, i int64) bool {
 		defer conn.Close()
 		conn.SetDeadline(deadline)
 		call = "send"
-		if _, err = fmt.Fprintf(conn, "task %d\n", i); err == nil {
+		if _, err = fmt.Fprintf(conn, "GET /sleep?ms=%d&task=%d HTTP/1.1\r\n"+
+			"Host: localhost\r\nConnection: close\r\n\r\n", c.ms, i); err == nil {
 			call = "read"
 			err = checkAnswer(c, conn, i)
 		}
@@ -137,7 +141,7 @@ func request(c *cli, rec *record, i int64) bool {
 	case timedOut(err):
 		err = syscall.ETIMEDOUT
 	case errors.Is(err, syscall.EPROTO):
-		call = "answer (does the server's --ms match?)"
+		call = "answer"
 	}
 	var sc *os.SyscallError
 	if errors.As(err, &sc) && sc.Syscall == "socket" {
@@ -147,13 +151,22 @@ func request(c *cli, rec *record, i int64) bool {
 	return false
 }
 
-// checkAnswer reads conn to end of file: is it exactly task i's answer?
+// checkAnswer reads conn to end of file (the request asked the server to
+// close), then parses what came with net/http's ReadResponse: a 200 whose
+// body is exactly task i's answer?
 func checkAnswer(c *cli, conn net.Conn, i int64) error {
-	got, err := io.ReadAll(io.LimitReader(conn, lineMax))
+	got, err := io.ReadAll(io.LimitReader(conn, answerMax))
 	if err != nil {
 		return err
 	}
-	if string(got) != fmt.Sprintf("done %d %d\n", i, c.ms) {
+	resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(got)), nil)
+	if err != nil {
+		return syscall.EPROTO
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || len(got) == answerMax || resp.StatusCode != http.StatusOK ||
+		string(body) != fmt.Sprintf("done %d %d\n", i, c.ms) {
 		return syscall.EPROTO
 	}
 	return nil

@@ -1,9 +1,9 @@
 'use strict';
 // net.js - the net workload's client and server (protocol in lib/net.h):
 //
-//   client -> server   "task <i>\n"
+//   client -> server   GET /sleep?ms=<d>&task=<i>, Connection: close (lib/http.h)
 //   server             waits d ms
-//   server -> client   "done <i> <d>\n", then closes the connection
+//   server -> client   200, body "done <i> <d>\n", then closes the connection
 //
 // A request reads to end of file and accepts only exactly the answer it
 // expects. Each has a deadline (--timeout-ms, default 10*d + 5000 ms), one
@@ -22,7 +22,17 @@ const { spawn } = require('node:child_process');
 const net = require('node:net');
 const { say, errText } = require('./report');
 
-const LINE_MAX = 48;
+const ANSWER_MAX = 1024; // an answer, head and body
+
+// Is the answer a 200 whose body is exactly `want` (and its Content-Length, if given)?
+function answerOk(got, want) {
+  const text = got.toString('latin1');
+  const sep = text.indexOf('\r\n\r\n');
+  if (sep < 0 || !/^HTTP\/1\.[01] 200 /.test(text)) return false;
+  const body = text.slice(sep + 4);
+  const len = /\r\ncontent-length:[ \t]*([0-9]+)\r\n/i.exec(text.slice(0, sep + 2));
+  return body === want && (len === null || Number(len[1]) === body.length);
+}
 const EXHAUSTED = ['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM', 'EADDRNOTAVAIL'];
 
 // The run's requests: the first failure, how many failed and completed,
@@ -77,13 +87,14 @@ function request(cli, rec, i) {
     const timer = setTimeout(() => end(TIMED_OUT), cli.timeoutMs);
     sock.on('connect', () => {
       call = 'send';
-      sock.write(`task ${i}\n`, () => { call = 'read'; });
+      sock.write(`GET /sleep?ms=${cli.ms}&task=${i} HTTP/1.1\r\nHost: localhost\r\n` +
+        'Connection: close\r\n\r\n', () => { call = 'read'; });
     });
     sock.on('data', (chunk) => {
       got = Buffer.concat([got, chunk]);
-      if (got.length >= LINE_MAX) end(WRONG);
+      if (got.length >= ANSWER_MAX) end(WRONG);
     });
-    sock.on('end', () => end(got.toString('latin1') === `done ${i} ${cli.ms}\n` ? false : WRONG));
+    sock.on('end', () => end(answerOk(got, `done ${i} ${cli.ms}\n`) ? false : WRONG));
     sock.on('error', (err) => end(err));
     sock.on('close', () => {
       clearTimeout(timer);
@@ -91,7 +102,7 @@ function request(cli, rec, i) {
         rec.completed++;
         return resolve(true);
       }
-      rec.fail(error === WRONG ? "answer (does the server's --ms match?)" : call, i,
+      rec.fail(error === WRONG ? 'answer' : call, i,
         error || { code: 'ECONNRESET' });
       resolve(false);
     });

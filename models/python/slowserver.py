@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
-"""slowserver - the net workload's server on asyncio (protocol in net.py and
-lib/net.h), twin of build/slowserver; and the process hygiene every Python
+"""slowserver - the net workload's server on asyncio (the HTTP subset of
+lib/http.h), twin of build/slowserver; and the process hygiene every Python
 model shares with the C programs (std_fds, die_with_parent).
 
     slowserver.py [--port P] [--ms D] [--host A] [--idle-ms L]
 
 Listens on A:P (default 127.0.0.1:7000; port 0 picks a free one), prints
-"slowserver: listening on A:P ms D", and answers each request D ms after
-reading it (default 100), every connection a task on one loop. A connection
-that has not sent its request line (at most 48 bytes) within L ms of being
-accepted (default 10000) is closed. Runs until killed. Exit status: 2 bad
+"slowserver: listening on A:P ms D", and answers `GET /sleep?ms=X` after X
+ms (no ms: D, default 100) and `GET /cpu?n=N` at once, every connection a
+task on one loop, kept open between requests. A connection silent for L ms
+(default 10000) is closed; a bad request, a request line past 48 bytes or a
+head past 2048 gets a 400 and is closed. Runs until killed. Exit status: 2 bad
 usage, 3 cannot listen.
 """
 import asyncio
@@ -81,36 +82,95 @@ def shown(text):
     return out[:120] + "..." if len(out) > 120 else out
 
 
-def task_index(line):
-    """The task index in a request line "task <i>\\n", or None."""
-    text = line[5:-1].decode("ascii", "replace")
-    if (line.startswith(b"task ") and line.endswith(b"\n") and digits(text)
-            and len(text) < 9 and int(text) <= 10000000):
-        return int(text)
-    return None
+HEAD_MAX = 2048
+BAD_REQUEST = (b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n"
+               b"Content-Length: 12\r\nConnection: close\r\n\r\nbad request\n")
+_PARAMS = {"/sleep": {"ms": 600000, "task": 10000000}, "/cpu": {"n": 1 << 32, "task": 10000000}}
 
 
-async def read_request(loop, conn):
-    """The request line, up to LINE_MAX bytes (b"" at a hang-up)."""
-    line = b""
-    while not line.endswith(b"\n") and len(line) < LINE_MAX:
-        chunk = await loop.sock_recv(conn, LINE_MAX - len(line))
+def parse_head(head):
+    """A request head (through its blank line) as (path, params, keep_alive),
+    path None for one that gets a 404; or None for one that gets a 400
+    (the HTTP subset of lib/http.h)."""
+    lines = head.decode("latin-1").split("\r\n")[:-2]
+    parts = lines[0].split(" ")
+    if len(parts) != 3 or parts[0] != "GET" or parts[2] not in ("HTTP/1.1", "HTTP/1.0") \
+            or not parts[1].startswith("/"):
+        return None
+    keep = parts[2] == "HTTP/1.1"
+    for h in lines[1:]:
+        name, colon, value = h.partition(":")
+        name, value = name.lower(), value.strip(" \t").lower()
+        if not colon or (name in ("content-length", "transfer-encoding") and value != "0"):
+            return None
+        if name == "connection" and value in ("close", "keep-alive"):
+            keep = value == "keep-alive"
+    path, _, query = parts[1].partition("?")
+    if path not in _PARAMS:
+        return None, {}, keep
+    params = {}
+    for kv in query.split("&") if query else ():
+        key, eq, value = kv.partition("=")
+        if not eq or key not in _PARAMS[path] or not digits(value) or len(value) > 20 \
+                or int(value) > _PARAMS[path][key]:
+            return None
+        params[key] = int(value)
+    return path, params, keep
+
+
+def answer_text(path, params, ms, keep):
+    """The answer to a parsed request, ms the delay waited for a /sleep."""
+    if path == "/sleep":
+        status, body = "200 OK", b"done %d %d\n" % (params.get("task", 0), ms)
+    elif path == "/cpu":
+        n = params.get("n", 0)
+        status, body = "200 OK", b"%d\n" % (n * (n - 1) * (2 * n - 1) // 6 if n else 0)
+    else:
+        status, body = "404 Not Found", b"not found: try /sleep?ms=D or /cpu?n=N\n"
+    return (b"HTTP/1.1 %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n%s\r\n"
+            % (status.encode(), len(body), b"" if keep else b"Connection: close\r\n")) + body
+
+
+async def read_head(loop, conn, buf):
+    """Read onto buf (a bytearray) until it holds a whole head; its length,
+    -1 if too long (a request line past LINE_MAX, a head past HEAD_MAX),
+    0 at a hang-up."""
+    while True:
+        end, eol = buf.find(b"\r\n\r\n"), buf.find(b"\r\n", 0, LINE_MAX)
+        if eol < 0 and len(buf) >= LINE_MAX or end < 0 and len(buf) >= HEAD_MAX \
+                or end + 4 > HEAD_MAX:
+            return -1
+        if end >= 0:
+            return end + 4
+        chunk = await loop.sock_recv(conn, HEAD_MAX - len(buf))
         if not chunk:
-            break
-        line += chunk
-    return line
+            return 0
+        buf += chunk
 
 
 async def answer(loop, conn, ms, idle_ms, closed):
-    """Read one request on conn within idle_ms, wait ms, answer, close;
-    closed is set after."""
+    """Answer each request on conn in turn (a /sleep after its delay, or ms),
+    until the client closes or asks to, or stays silent idle_ms; a bad
+    request gets a 400. closed is set after."""
+    buf = bytearray()
     try:
-        i = task_index(await asyncio.wait_for(read_request(loop, conn), idle_ms / 1000))
-        if i is not None:
-            await asyncio.sleep(ms / 1000)
-            await loop.sock_sendall(conn, b"done %d %d\n" % (i, ms))
+        while True:
+            used = await asyncio.wait_for(read_head(loop, conn, buf), idle_ms / 1000)
+            req = parse_head(bytes(buf[:used])) if used > 0 else None
+            if req is None:
+                if used != 0:
+                    await loop.sock_sendall(conn, BAD_REQUEST)
+                break
+            path, params, keep = req
+            wait = params.get("ms", ms)
+            if path == "/sleep":
+                await asyncio.sleep(wait / 1000)
+            await loop.sock_sendall(conn, answer_text(path, params, wait, keep))
+            del buf[:used]
+            if not keep:
+                break
     except (OSError, asyncio.TimeoutError):
-        pass                            # gone, or silent too long: nothing to answer
+        pass                            # gone, or silent too long
     finally:
         conn.close()
         closed.set()

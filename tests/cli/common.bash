@@ -68,3 +68,18 @@ start_slowserver() {
 	cat "$log" >&2
 	return 1
 }
+
+# start_wrong_server MS: tests/helpers/badserver wrong on a free port (every
+# answer a 200 for delay MS + 1), its address in $bad and its pid in $bad_pid.
+start_wrong_server() {
+	local log=$BATS_TEST_TMPDIR/wrong.out
+	rm -f "$log"
+	"$BUILD/tests/helpers/badserver" wrong --ms "$1" >"$log" &
+	bad_pid=$!
+	for _ in $(seq 100); do
+		bad=$(sed -n 's/^badserver: listening on //p' "$log" 2>/dev/null)
+		[ -n "$bad" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}

@@ -25,7 +25,7 @@ valid_chart() {
 	esac
 }
 
-LESSONS="sum_vs_longest gil_no_speedup procs_speed_up switch_cost more_tasks loop_stall few_waits old_gil_battle fewer_syscalls"
+LESSONS="sum_vs_longest gil_no_speedup procs_speed_up switch_cost more_tasks loop_stall few_waits old_gil_battle fewer_syscalls c10k server_freeze"
 GIL_SHAPES="gil_cpu_shape gil_sweep_shape"
 
 # python_built: the smoke run had a Python model (bench.sh's own test).
@@ -220,8 +220,8 @@ smoke_only() {
 	# coro_scale --scale smoke runs 10,000 tasks only: no figure for a million.
 	grep -q "^| 1,000,000 coroutines each sleeping 1 s | not measured |" "$md"
 	[ "$(verdict_of "$md" "1,000,000 coroutines sleeping 1 s")" = "not measured" ]
-	# Nine lessons, each with a verdict.
-	[ "$(sed -n '/^## The lessons, checked/,$p' "$md" | grep -cE '\*\*(confirmed|not confirmed on this machine|not measured)\*\* \|$')" -eq 9 ]
+	# Eleven lessons, each with a verdict.
+	[ "$(sed -n '/^## The lessons, checked/,$p' "$md" | grep -cE '\*\*(confirmed|not confirmed on this machine|not measured)\*\* \|$')" -eq 11 ]
 	if python_built; then
 		grep -q "($name/charts/runtimes.svg)" "$md"
 		grep -q "($name/charts/gil_real.svg)" "$md"
@@ -388,7 +388,7 @@ suite_only() {
 	[ "$(sed -n '/^### 9\./,/^### 10\./p' "$md" | grep -c '^Not measured: ')" -eq 1 ]
 	# the two GIL comparisons, and the fan-out target (against py_threads)
 	[ "$(grep -c '| \*\*not measured\*\* |$' "$md")" -eq 3 ]
-	[ "$(grep -c '\*\*confirmed\*\*' "$md")" -eq 9 ]
+	[ "$(grep -c '\*\*confirmed\*\*' "$md")" -eq 11 ]
 }
 
 @test "the reference rows (a third and fourth language among them) leave the lessons' verdicts as they were" {
@@ -402,7 +402,7 @@ suite_only() {
 	with=$(printf '%s\n' "$output" | grep -E "^($(echo $LESSONS | tr ' ' '|'))	")
 	run python3 scripts/lessons.py "$BATS_TEST_TMPDIR/suite"
 	without=$(printf '%s\n' "$output" | grep -E "^($(echo $LESSONS | tr ' ' '|'))	")
-	[ "$(printf '%s\n' "$with" | wc -l)" -eq 9 ]
+	[ "$(printf '%s\n' "$with" | wc -l)" -eq 11 ]
 	[ "$with" = "$without" ]
 }
 
@@ -469,7 +469,7 @@ speedup_cell() {
 		printf '%s\n' "$confirmed" | grep -q "^$id	match	"
 		printf '%s\n' "$contradicted" | grep -q "^$id	do not match on this machine	"
 	done
-	[ "$(printf '%s\n' "$confirmed" | wc -l)" -eq 11 ]
+	[ "$(printf '%s\n' "$confirmed" | wc -l)" -eq 13 ]
 }
 
 @test "each GIL comparison flips alone when only its own data contradict it" {
@@ -580,7 +580,7 @@ for row in targets.check_targets(lessons.Run(sys.argv[1])): print(row[0], row[3]
 	cp "$FIXTURES/run/machine.json" "$BATS_TEST_TMPDIR/empty/"
 	run python3 scripts/lessons.py "$BATS_TEST_TMPDIR/empty"
 	[ "$status" -eq 0 ]
-	[ "$(printf '%s\n' "$output" | grep -c "	not measured	")" -eq 11 ]
+	[ "$(printf '%s\n' "$output" | grep -c "	not measured	")" -eq 13 ]
 }
 
 # row_of MD FIRST-CELL: the table row of MD whose first cell is FIRST-CELL.
@@ -598,7 +598,7 @@ row_of() {
 	[ "$(row_of "$md" "glibc swapcontext")" = "| glibc swapcontext | 218 ns per switch | 999 ns per switch | fixture source A |" ]
 	[ "$(row_of "$md" "I/O ops per second beside a CPU thread, new GIL")" = "| I/O ops per second beside a CPU thread, new GIL | 196 per second | Convoy effect: at most 200 times a second (fixture bullet, continued on a second line). | fixture source C. |" ]
 	grep -q "(run/charts/gil.svg)" "$md"
-	[ "$(grep -c '\*\*confirmed\*\*' "$md")" -eq 9 ]
+	[ "$(grep -c '\*\*confirmed\*\*' "$md")" -eq 11 ]
 	# The suite beside the runtimes, from the fixture's rows.
 	grep -q "(run/charts/runtimes.svg)" "$md"
 	[[ "$(cat "$md")" == *"29.8 ns per iteration"*"0.082 s"*"66x"* ]]
@@ -659,4 +659,24 @@ row_of() {
 	jq '.not_built = {"go": {"tool": "go", "installed": true}}' "$FIXTURES/run/machine.json" >"$BATS_TEST_TMPDIR/run/machine.json"
 	python3 scripts/results.py --out "$BATS_TEST_TMPDIR/R.md" "$BATS_TEST_TMPDIR/run"
 	grep -qF "Not measured: go: build/go was not built." "$BATS_TEST_TMPDIR/R.md"
+}
+
+@test "the smoke run's serve step: every built server at each C and the mixed load" {
+	smoke_only
+	command -v wrk >/dev/null || skip "wrk not installed"
+	dir="$SMOKE_DIR/$(readlink "$SMOKE_DIR/latest")"
+	[ "$(head -n 1 "$dir/serve.csv")" = "$(contract serve)" ]
+	cs=$(PROFILE=smoke sh -c '. scripts/profiles.sh; echo "$SERVE_C"' | tr , ' ')
+	for s in $(MODELS_TSV=models/servers.tsv models_where 1); do
+		[ -x "$BUILD/$(MODELS_TSV=models/servers.tsv model_get "$s" binary)" ] || continue
+		for c in $cs; do
+			echo "serve: $s at C = $c"
+			[ "$(grep -c "^$s,sleep,$c,100," "$dir/serve.csv")" -eq 1 ]
+		done
+		[ "$(grep -c "^$s,mixed," "$dir/serve.csv")" -eq 1 ]
+	done
+	# The loop holds all 10 connections, refuses none, and answers no sooner than d.
+	awk -F, '$1 == "coro" && $2 == "sleep" && $3 == 10 { seen = 1
+		if (!($6 > 0 && $9 >= 100 && $17 == 10 && $19 == 0)) { print "bad: " $0; bad = 1 } }
+		END { exit bad || !seen }' "$dir/serve.csv"
 }

@@ -163,7 +163,7 @@ big=$(printf '9%.0s' $(seq 5001))
 @test "failing requests in procs and py_procs children: one line with the count (4 inputs)" {
 	for m in procs py_procs; do
 		[ -x "$BUILD/$m" ] || continue
-		start_server "$BUILD/slowserver" --port 0 --ms 10   # a model at --ms 11 gets it wrong
+		start_server "$BUILD/tests/helpers/badserver" wrong --ms 11   # every answer wrong
 		hostile 1 "(40 of 40 requests failed)" "$BUILD/$m" net --tasks 40 --ms 11 --connect "$bad_addr"
 		hostile 1 "(40 of 40 requests failed)" "$BUILD/$m" net --tasks 40 --ms 11 --workers 4 \
 			--connect "$bad_addr"
@@ -240,17 +240,17 @@ big=$(printf '9%.0s' $(seq 5001))
 	done
 }
 
-@test "slowserver, C and Python: a request line past 48 bytes is hung up on (2 inputs)" {
+@test "slowserver, C and Python: a request line past 48 bytes gets a 400 and is hung up on (2 inputs)" {
 	for s in "$BUILD/slowserver" "python3 models/python/slowserver.py"; do
 		# shellcheck disable=SC2086
 		start_server $s --port 0 --ms 10
 		addr=$bad_addr
-		line=$(printf 'task %0100d' 1)
-		# Hung up on at once (a reset, or end of file), long before timeout's
-		# 5 s and the 10 s idle limit, with no answer.
+		line=$(printf 'GET /sleep?ms=%0100d' 1)
+		# Hung up on at once after a 400, long before timeout's 5 s and the
+		# 10 s idle limit.
 		timed_run timeout 5 bash -c "exec 4<>/dev/tcp/${addr%:*}/${addr##*:}; printf '%s' '$line' >&4; cat <&4 2>/dev/null"
 		[ "$status" -ne 124 ]
-		[ -z "$output" ]
+		[[ "$output" == "HTTP/1.1 400 Bad Request"* ]]
 		assert_between 0 "$elapsed" 3
 		stop_bad
 	done

@@ -75,14 +75,40 @@ verified() {
 	done
 }
 
-@test "a client whose --ms differs from the server's is told so, exit 1" {
-	start_slowserver 10
-	run --separate-stderr "$BUILD/threads" net --tasks 3 --ms 20 --connect "$server" --json
+@test "a server answering another delay is a wrong result, exit 1" {
+	start_wrong_server 20
+	run --separate-stderr "$BUILD/threads" net --tasks 3 --ms 20 --connect "$bad" --json
+	kill "$bad_pid"
 	[ "$status" -eq 1 ]
 	[ "$(json_field ok)" = false ]
 	[ "$(json_field completed)" = 3 ]
 	[ "$(json_field result)" = 0 ]
-	[[ "$stderr" == *"answer (does the server's --ms match?) $server: Protocol error"* ]]
+	[[ "$stderr" == *"answer $bad: Protocol error"* ]]
+}
+
+@test "curl talks to build/slowserver: /sleep, /cpu, keep-alive, 404, 400" {
+	start_slowserver 30
+	run curl -s -m 5 "http://$server/sleep?ms=20&task=7"
+	[ "$output" = "done 7 20" ]
+	run curl -s -m 5 "http://$server/sleep"
+	[ "$output" = "done 0 30" ]
+	run curl -s -m 5 "http://$server/cpu?n=10000000"
+	[ "$output" = "333333283333335000000" ]
+	# Two requests on one connection: curl says it reused it.
+	run curl -sv -m 5 "http://$server/sleep?ms=1" "http://$server/sleep?ms=2"
+	[[ "$output" == *"Re-using existing connection"* ]]
+	[[ "$output" == *"done 0 2"* ]]
+	run curl -s -m 5 -o /dev/null -w '%{http_code}' "http://$server/nothing"
+	[ "$output" = 404 ]
+	for q in "sleep?ms=-1" "sleep?ms=+1" "sleep?ms=1x" "cpu?n=4294967297" "sleep?who=1"; do
+		run curl -s -m 5 -o /dev/null -w '%{http_code}' "http://$server/$q"
+		[ "$output" = 400 ] || { echo "$q: $output"; return 1; }
+	done
+	run curl -s -m 5 -o /dev/null -w '%{http_code}' -X POST "http://$server/sleep"
+	[ "$output" = 400 ]
+	run curl -s -m 5 -o /dev/null -w '%{http_code}' -H "X-Big: $(printf 'a%.0s' $(seq 3000))" "http://$server/sleep?ms=1"
+	[ "$output" = 400 ]
+	kill -0 "$server_pid"
 }
 
 @test "--connect to a port nobody listens on: one line, exit 1, nothing run" {

@@ -86,7 +86,7 @@ teardown() {
 	done
 }
 
-@test "net against build/slowserver; a wrong --ms is a wrong result (exit 1)" {
+@test "net against build/slowserver; a wrong answer is a wrong result (exit 1)" {
 	"$BUILD/slowserver" --port 0 --ms 30 >"$BATS_TEST_TMPDIR/s.out" 2>&1 &
 	server_pid=$!
 	for _ in $(seq 100); do
@@ -99,9 +99,11 @@ teardown() {
 		[ "$status" -eq 0 ]
 		[ "$(json_field result)" = 10 ]
 	done
-	run --separate-stderr "$BUILD/py_threads" net --tasks 3 --ms 31 --connect "$server"
+	start_wrong_server 31
+	run --separate-stderr "$BUILD/py_threads" net --tasks 3 --ms 31 --connect "$bad"
+	kill "$bad_pid"
 	[ "$status" -eq 1 ]
-	[[ "$stderr" == *"py_threads: net: task "*"does the server's --ms match?"* ]]
+	[[ "$stderr" == *"py_threads: net: task "*"answer $bad: "* ]]
 }
 
 @test "the C models get their answers from the Python slowserver" {

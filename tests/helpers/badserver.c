@@ -1,13 +1,15 @@
 /*
  * badserver - a net server that misbehaves, for testing clients' deadlines.
  *
- *   badserver silent|noclose|backlog [--ms D]
+ *   badserver silent|noclose|wrong|backlog [--ms D]
  *
  * Listens on 127.0.0.1 and a free port, prints "badserver: listening on
  * 127.0.0.1:P" on stdout, then:
  *   silent   accepts every connection and never answers nor closes;
- *   noclose  reads each request and answers it right away with the right
- *            answer for delay D (default 100), then never closes;
+ *   noclose  reads each request (GET /sleep?ms=..&task=I, lib/http.h) and
+ *            answers it right away with a 200 and the right body for
+ *            delay D (default 100), then never closes;
+ *   wrong    the same answer, for delay D + 1, then closes: a wrong result;
  *   backlog  listens with a backlog of 0 and never accepts, so after the
  *            first connection or two (the kernel's queue) the handshake of
  *            every other one never completes.
@@ -16,6 +18,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,12 +31,22 @@ static void die(const char *call)
 	exit(2);
 }
 
-/* Read one line (up to 63 bytes) from fd into buf; its length. */
+/* Read the rest of a request head (through its blank line) from fd. */
+static void skip_head(int fd)
+{
+	char c;
+	unsigned tail = 0;   /* the last four bytes */
+
+	while ((tail & 0xffffffffu) != 0x0d0a0d0au && read(fd, &c, 1) == 1)
+		tail = tail << 8 | (unsigned char)c;
+}
+
+/* Read one line (up to 127 bytes) from fd into buf; its length. */
 static size_t read_line(int fd, char *buf)
 {
 	size_t got = 0;
 
-	while (got < 63) {
+	while (got < 127) {
 		ssize_t r = read(fd, buf + got, 1);
 		if (r <= 0 || buf[got++] == '\n')
 			break;
@@ -50,8 +63,8 @@ int main(int argc, char **argv)
 	int lfd, one = 1;
 
 	if (argc < 2 || (strcmp(argv[1], "silent") && strcmp(argv[1], "noclose") &&
-			 strcmp(argv[1], "backlog"))) {
-		fprintf(stderr, "usage: badserver silent|noclose|backlog [--ms D]\n");
+			 strcmp(argv[1], "wrong") && strcmp(argv[1], "backlog"))) {
+		fprintf(stderr, "usage: badserver silent|noclose|wrong|backlog [--ms D]\n");
 		return 2;
 	}
 	alarm(300);
@@ -69,16 +82,21 @@ int main(int argc, char **argv)
 		for (;;)
 			pause();
 	for (;;) {
-		char line[64], answer[64];
-		long i;
+		char line[128], answer[128], body[64];
+		bool wrong = strcmp(argv[1], "wrong") == 0;
+		long i, d;
 		int fd = accept(lfd, NULL, NULL);
 
 		if (fd < 0)
 			continue;
-		if (strcmp(argv[1], "noclose") == 0 && read_line(fd, line) > 0 &&
-		    sscanf(line, "task %ld", &i) == 1) {
-			int n = snprintf(answer, sizeof answer, "done %ld %ld\n", i, ms);
-			if (write(fd, answer, (size_t)n) != n)
+		if (strcmp(argv[1], "silent") != 0 && read_line(fd, line) > 0 &&
+		    sscanf(line, "GET /sleep?ms=%ld&task=%ld ", &d, &i) == 2) {
+			int b;
+			skip_head(fd);
+			b = snprintf(body, sizeof body, "done %ld %ld\n", i, ms + wrong);
+			int n = snprintf(answer, sizeof answer,
+					 "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", b, body);
+			if (write(fd, answer, (size_t)n) != n || wrong)
 				close(fd);
 		}
 	}

@@ -1,0 +1,3 @@
+module concurrency-models/servers/go
+
+go 1.19
