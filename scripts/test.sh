@@ -81,7 +81,11 @@ for flavour in $flavours; do
 	if [ "$flavour" = default ]; then
 		for t in "$build"/tests/test_coro_*; do
 			echo "== valgrind: $(basename "$t")"
-			if valgrind -q --error-exitcode=99 "$t" >/dev/null 2>"$log.vg"; then
+			# test_coro_tasks' to_thread tests on io_uring hang under
+			# valgrind 3.19 (tests/unit/backends.h says why): epoll only.
+			only=
+			[ "$(basename "$t")" = test_coro_tasks ] && only=epoll
+			if CM_TEST_BACKENDS=$only valgrind -q --error-exitcode=99 "$t" >/dev/null 2>"$log.vg"; then
 				echo "ok - valgrind $(basename "$t")" | tee -a "$log"
 			else
 				cat "$log.vg"
