@@ -43,7 +43,8 @@ limited() {
 	started=$(printf '%s\n' "$stderr" | sed -n 's/.*started \([0-9]*\) of.*/\1/p')
 	# every started task completed and was counted
 	[ "$(json_field completed)" = "$started" ]
-	[ "$started" -gt 0 ] && [ "$started" -lt 200 ]
+	[ "$started" -gt 0 ]
+	[ "$started" -lt 200 ]
 }
 
 @test "procs: fork failing stops at k of T, reaps every child, exits 3" {

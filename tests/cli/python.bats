@@ -196,7 +196,8 @@ teardown() {
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == "usage: gil_sweep.py [--scale smoke|quick|full]" ]]
 	# It is not a model: the Makefile wraps models/python/py_*.py only.
-	[ ! -e "$BUILD/gil_sweep" ] && [ ! -e "$BUILD/py_gil_sweep" ]
+	[ ! -e "$BUILD/gil_sweep" ]
+	[ ! -e "$BUILD/py_gil_sweep" ]
 }
 
 @test "gil_sweep.py --scale smoke: gil_sweep's CSV, exact totals, hand-offs counted" {
