@@ -53,6 +53,12 @@ void co_copy_in(struct co_task *t)
 
 	if (o == t)
 		return;
+	/* A task stolen before it started: this loop's copy stack may be new. */
+	if (co_shared_stack() != 0) {
+		fprintf(stderr, "coro: no memory for a copy stack to start task %llu on\n",
+			(unsigned long long)t->id);
+		abort();
+	}
 	if (o)
 		copy_out(o);
 #ifdef CO_ASAN

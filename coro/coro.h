@@ -76,12 +76,18 @@
  * frame (32) in every saved stack. A task that suspends deeper saves more;
  * a guarded task holds a 4 KiB page of stack at least.
  *
- * Single thread: the loop and every task run on the thread that called
- * co_run. Only co_to_thread's function runs elsewhere.
+ * Threads: with co_config.loops = 1 (the default) the loop and every task
+ * run on the thread that called co_run; only co_to_thread's function runs
+ * elsewhere. With loops = W > 1, co_run starts W - 1 more scheduler threads
+ * and tasks run on all W (coro/sched.c explains the scheduler): the API is
+ * the same, but a task may resume on another thread after any suspension
+ * point, so a task must not keep a pointer to a thread-local variable, or
+ * its thread id, across one.
  */
 #ifndef CO_CORO_H
 #define CO_CORO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -161,7 +167,12 @@ struct co_config {
 	long guarded_max;           /* auto: guarded stacks before copy; 0: CO_GUARDED_MAX */
 	int threads;                /* co_to_thread pool size; 0: 4 */
 	enum co_backend_kind backend;   /* default CO_BACKEND_EPOLL */
+	int loops;                  /* scheduler threads (sched.c); 0 or 1: one loop */
+	bool no_steal;              /* loops > 1: idle loops do not steal (a measurement) */
 };
+
+/* The most scheduler threads co_config.loops may ask for. */
+#define CO_LOOPS_MAX 64
 
 struct co_stats {
 	uint64_t switches;          /* switches into tasks */
@@ -170,6 +181,12 @@ struct co_stats {
 	long guarded_live_max;      /* peak guarded stacks at once */
 	long copy_live_max;         /* peak copy tasks at once */
 	uint64_t syscalls[CO_SYS_KINDS];   /* made by the loop and co_read etc. */
+	/* loops > 1 (sched.c); after co_run returns, the sums over every loop */
+	int loops;                  /* scheduler threads that ran */
+	uint64_t steals;            /* tasks taken from another loop's run queue */
+	uint64_t migrations;        /* resumes on another loop than the task last ran on */
+	uint64_t xwakeups;          /* wake-ups sent to a task parked on another loop */
+	uint64_t tasks_per_loop[CO_LOOPS_MAX];   /* tasks started by each loop */
 };
 
 typedef int (*co_fn)(void *arg, intptr_t *value);
@@ -183,7 +200,10 @@ typedef uint64_t co_tid;        /* a task id; 0 is never a task */
  */
 int co_run(co_fn main, void *arg, intptr_t *value, const struct co_config *cfg);
 
-/* Counters of the last (or the running) loop of this thread. */
+/*
+ * Counters of the last (or the running) loop of this thread; after a
+ * co_run with loops > 1 returns, the sums over all its loops.
+ */
 void co_stats(struct co_stats *out);
 
 /*

@@ -77,9 +77,13 @@ struct co_task {
 	uint32_t wait_epoch;        /* CO_PARK_TASKS: which wait is current */
 	uint32_t saved_len;         /* copy: bytes saved, in a co_block_size(saved_len) block */
 	uint8_t park;               /* enum co_park; CO_PARK_NONE: runnable or running */
-	uint8_t fd_events;
-	bool done : 1, detached : 1, cancel_pending : 1, copy_mode : 1, started : 1;
-	bool timed : 1, in_ring : 1;
+	uint8_t home;               /* loops > 1: the loop it runs or last ran (parked) on */
+	/* The thread that runs it, or its home loop's while it is parked (sched.c). */
+	bool copy_mode : 1, started : 1, timed : 1, in_ring : 1;
+	uint8_t fd_events : 2;
+	/* Written by other threads, under the runtime lock alone: a byte of their own. */
+	bool done : 1, detached : 1, cancel_pending : 1;
+	bool waking : 1;            /* loops > 1: in its home loop's inbox (sched.c) */
 #ifdef CO_TSAN
 	void *tsan_fiber;
 #endif
@@ -148,8 +152,46 @@ struct co_arena {                   /* arena.c */
 	char *populated;            /* the newest chunk is prefaulted up to here */
 };
 
+/*
+ * What the loops of one co_run share (sched.c). With one loop it is only
+ * the task table, and nothing is locked.
+ */
+struct co_rt {
+	bool mt;                    /* more than one loop: take mu */
+	bool steal;
+	int nloops;
+	pthread_mutex_t mu;         /* the runtime lock (sched.c: what it guards) */
+	struct co_loop *loops[CO_LOOPS_MAX];
+	int idle;                   /* loops asleep or about to be (atomic) */
+	long guarded_live;          /* guarded stacks, all loops (atomic) */
+	bool draining;              /* loop 0 waits for every task, not main */
+	bool stop;                  /* every task is done: loops end (atomic) */
+	co_tid main_id;
+
+	struct co_task **slots;     /* task table: id = gen << 32 | slot */
+	uint32_t *gens;
+	long nslots, slots_cap;
+	long *free_slots;
+	long nfree;
+	long unfinished;            /* tasks spawned and not yet done (atomic reads) */
+	uint64_t done_seq;
+	bool main_done;             /* (atomic) */
+};
+
 struct co_loop {
 	int state;                  /* CO_LOOP_* */
+	struct co_rt *rt;
+	bool mt;                    /* rt->mt */
+	int index;                  /* in rt->loops */
+	int lock_depth;             /* this thread's holds of rt->mu */
+	bool requeue;               /* the task that just switched out yielded */
+	pthread_mutex_t mu;         /* loops > 1: runq, pinq, inbox */
+	struct co_task *pinq_head, *pinq_tail;   /* runnable here only */
+	long pinned;
+	struct co_task *inbox;      /* woken from another loop, to unpark here */
+	long stealable;             /* tasks in runq (atomic reads) */
+	int sleeping;               /* in (or going to) a blocking poll (atomic) */
+	int wake_fd;                /* eventfd: wakes this loop's poll */
 	struct co_config cfg;
 	struct co_ctx sched;        /* the scheduler's context (co_run's stack) */
 	struct co_task *current;
@@ -157,14 +199,6 @@ struct co_loop {
 	long runnable;
 
 	struct co_timers timers;
-
-	struct co_task **slots;     /* task table: id = gen << 32 | slot */
-	uint32_t *gens;
-	long nslots, slots_cap;
-	long *free_slots;
-	long nfree;
-	long unfinished;            /* tasks spawned and not yet done */
-	uint64_t done_seq;
 
 	const struct co_backend *backend;
 	long fd_waits;              /* tasks parked on descriptors */
@@ -193,11 +227,42 @@ enum { CO_LOOP_NONE, CO_LOOP_RUNNING, CO_LOOP_DONE };
 extern _Thread_local struct co_loop co_loop;
 
 /* loop.c */
+struct co_loop *co_me(void);                      /* &co_loop, read afresh (see sched.c) */
 bool co_usable(const char *call);                 /* prints misuse; false if so */
 int co_park(enum co_park why, int64_t deadline);  /* suspend the current task */
 void co_ready(struct co_task *t, int wake);       /* unpark t with that result */
 void co_enqueue(struct co_task *t);
-#define CO_COUNT(kind) (co_loop.stats.syscalls[CO_SYS_##kind]++)
+void co_run_turn(void);                           /* one turn of this loop */
+void co_poll(bool block);                         /* wait for descriptors, timers */
+int co_loop_open(const struct co_config *cfg);
+void co_loop_close(bool tasks);
+
+/* sched.c: more than one loop */
+void co_lock_slow(struct co_loop *l);
+void co_unlock_slow(struct co_loop *l);
+static inline void co_lock(struct co_loop *l)
+{
+	if (l->mt)
+		co_lock_slow(l);
+}
+static inline void co_unlock(struct co_loop *l)
+{
+	if (l->mt)
+		co_unlock_slow(l);
+}
+int co_lock_park(struct co_loop *l);              /* hold mu to park; the depth before */
+void co_lock_restore(struct co_loop *l, int depth);   /* did not park after all */
+void co_lock_resume(int depth);                   /* after the park: hold it again */
+void co_sched_enqueue(struct co_loop *l, struct co_task *t, bool pin);
+struct co_task *co_sched_dequeue(struct co_loop *l);
+void co_sched_after(struct co_loop *l, struct co_task *t);   /* t switched out */
+void co_remote_ready(struct co_loop *l, struct co_task *t, int wake);
+void co_ready_here(struct co_task *t);            /* unpark t (t->wake set) */
+void co_sched_turn(struct co_loop *l);
+bool co_sched_wake_fd(struct co_loop *l, int fd); /* fd is l's eventfd: drain it */
+void co_sched_notify(struct co_rt *rt);           /* a task finished: loop 0 may care */
+int co_run_mt(co_fn main, void *arg, intptr_t *value, const struct co_config *cfg);
+#define CO_COUNT(kind) (co_me()->stats.syscalls[CO_SYS_##kind]++)
 
 /* timer.c */
 void co_timer_add(struct co_task *t);             /* at t->deadline */
@@ -220,6 +285,8 @@ int co_stack_setup(void);                         /* for one loop */
 void co_stack_teardown(void);
 int co_task_stack(struct co_task *t);             /* pick mode, get a stack */
 void co_task_unstack(struct co_task *t);
+int co_shared_stack(void);                        /* this loop's copy stack, made once */
+long *co_guarded_count(void);                     /* guarded stacks live */
 
 /* stack.c: guarded stacks */
 size_t co_page_size(void);
@@ -251,6 +318,7 @@ void co_task_free(struct co_task *t);
 void co_cancel_all(void);
 void co_tasks_teardown(void);
 int co_spawn_main(co_tid *id, co_fn fn, void *arg);
+bool co_take_cancel(void);                        /* the running task's pending cancel */
 
 /* offload.c */
 void co_offload_drain(void);                      /* completions -> tasks */

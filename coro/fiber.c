@@ -40,6 +40,17 @@ void co_switch_in(struct co_task *t)
 	co_loop.current = NULL;
 }
 
+#ifdef CO_ASAN
+/* Back on a scheduler's stack's task: perhaps another thread's, so learn it afresh. */
+static __attribute__((noinline)) void fiber_back(void *fake)
+{
+	struct co_loop *l = co_me();
+
+	__sanitizer_finish_switch_fiber(fake, (const void **)&l->sched_fiber_bottom,
+					&l->sched_fiber_size);
+}
+#endif
+
 void co_switch_out(struct co_task *t, bool exiting)
 {
 #ifdef CO_ASAN
@@ -53,8 +64,9 @@ void co_switch_out(struct co_task *t, bool exiting)
 	__tsan_switch_to_fiber(co_loop.sched_tsan_fiber, 0);
 #endif
 	co_switch(&t->ctx, &co_loop.sched);
+	/* Perhaps on another thread now (sched.c): co_loop's address is stale. */
 #ifdef CO_ASAN
-	__sanitizer_finish_switch_fiber(fake, NULL, NULL);
+	fiber_back(fake);
 #endif
 }
 

@@ -7,7 +7,9 @@
  *
  * Tasks switch only to the scheduler and back (as in libtask): the
  * scheduler runs on co_run's own stack, which is what lets copy-mode tasks
- * share one stack.
+ * share one stack. This file is one loop; with co_config.loops > 1 there is
+ * one per scheduler thread and sched.c joins them (the locks below are
+ * no-ops with one loop: l->mt is false).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,6 +21,20 @@
 #include "coro_impl.h"
 
 _Thread_local struct co_loop co_loop;
+
+/*
+ * This thread's loop. A task may resume on another thread (sched.c), and
+ * the compiler may keep the address of a thread-local variable in a
+ * register across a call, so code on a task's stack that runs after a
+ * suspension reads its loop through here: an opaque call each time.
+ */
+__attribute__((noinline)) struct co_loop *co_me(void)
+{
+	struct co_loop *l = &co_loop;
+
+	__asm__ volatile("" : "+r"(l));
+	return l;
+}
 
 const char *const co_stack_names[] = { "auto", "guarded", "copy", NULL };
 const char *const co_backend_names[] = { "epoll", "uring", NULL };
@@ -56,6 +72,10 @@ bool co_usable(const char *call)
 
 void co_enqueue(struct co_task *t)
 {
+	if (co_loop.mt) {
+		co_sched_enqueue(&co_loop, t, false);
+		return;
+	}
 	t->next = NULL;
 	if (co_loop.runq_tail)
 		co_loop.runq_tail->next = t;
@@ -92,14 +112,42 @@ static bool unpark(struct co_task *t)
 	return true;
 }
 
-/* Make parked task t runnable; its suspension point returns wake. */
+/*
+ * Make parked task t runnable (t->wake set). A task woken from a
+ * descriptor wait stays on this loop: the backend's frames that span its
+ * park use this thread's backend state (sched.c).
+ */
+void co_ready_here(struct co_task *t)
+{
+	bool pin = t->park == CO_PARK_FD;
+
+	if (!unpark(t))
+		return;
+	if (co_loop.mt)
+		co_sched_enqueue(&co_loop, t, pin);
+	else
+		co_enqueue(t);
+}
+
+/*
+ * Make parked task t runnable; its suspension point returns wake. A task
+ * parked on another loop is handed to it (sched.c): its timer and
+ * descriptor belong to that thread.
+ */
 void co_ready(struct co_task *t, int wake)
 {
-	if (t->park == CO_PARK_NONE)
-		return;
-	t->wake = wake;
-	if (unpark(t))
-		co_enqueue(t);
+	struct co_loop *l = &co_loop;
+
+	co_lock(l);
+	if (t->park != CO_PARK_NONE && !t->waking) {
+		if (l->mt && t->home != l->index) {
+			co_remote_ready(l, t, wake);
+		} else {
+			t->wake = wake;
+			co_ready_here(t);
+		}
+	}
+	co_unlock(l);
 }
 
 /* A cancel was pending at co_park: undo what the caller registered. */
@@ -121,15 +169,33 @@ static __attribute__((noinline, cold)) int park_cancelled(struct co_task *t, enu
  */
 int co_park(enum co_park why, int64_t deadline)
 {
-	struct co_task *t = co_loop.current;
+	struct co_loop *l = co_me();
+	struct co_task *t = l->current;
+	int depth;
 
-	if (t->cancel_pending)
-		return park_cancelled(t, why);
+	if (!l->mt) {
+		if (t->cancel_pending)
+			return park_cancelled(t, why);
+		t->park = why;
+		t->deadline = deadline;
+		if (deadline != CO_FOREVER)
+			co_timer_add(t);
+		co_switch_out(t, false);
+		return t->wake;
+	}
+	/* The runtime lock, held until the switch is over (sched.c). */
+	depth = co_lock_park(l);
+	if (t->cancel_pending) {
+		int err = park_cancelled(t, why);
+		co_lock_resume(depth);
+		return err;
+	}
 	t->park = why;
 	t->deadline = deadline;
 	if (deadline != CO_FOREVER)
 		co_timer_add(t);
 	co_switch_out(t, false);
+	co_lock_resume(depth);
 	return t->wake;
 }
 
@@ -141,12 +207,14 @@ static void fire_timers(void)
 
 	struct co_task *t;
 
+	co_lock(&co_loop);
 	while ((t = co_timer_first()) != NULL && t->deadline <= now)
 		co_ready(t, t->park == CO_PARK_SLEEP ? 0 : -ETIMEDOUT);
+	co_unlock(&co_loop);
 }
 
 /* Wait for descriptors, timers or offload completions (block: as long as needed). */
-static void poll_once(bool block)
+void co_poll(bool block)
 {
 	struct co_task *first = block ? co_timer_first() : NULL;
 	int64_t until = !block ? 0 : first ? first->deadline : CO_FOREVER;
@@ -156,6 +224,8 @@ static void poll_once(bool block)
 	for (int i = 0; i < n; i++)
 		if (co_offload_fd(fds[i]))
 			co_offload_drain();
+		else if (co_loop.mt)
+			co_sched_wake_fd(&co_loop, fds[i]);
 	fire_timers();
 }
 
@@ -165,6 +235,10 @@ static void run_ready(void)
 	for (long n = co_loop.runnable; n > 0; n--) {
 		struct co_task *t = dequeue();
 		co_switch_in(t);
+		if (co_loop.requeue) {
+			co_loop.requeue = false;
+			co_enqueue(t);
+		}
 		if (t->done) {
 			co_task_unstack(t);
 			if (t->detached)
@@ -173,19 +247,37 @@ static void run_ready(void)
 	}
 }
 
-static void turn(void)
+/* The same with other loops about: queues locked, t handed back by sched.c. */
+static void run_ready_mt(void)
 {
+	for (long n = co_loop.runnable + co_loop.pinned; n > 0; n--) {
+		struct co_task *t = co_sched_dequeue(&co_loop);
+		if (t == NULL)
+			break;
+		co_switch_in(t);
+		co_sched_after(&co_loop, t);
+	}
+}
+
+/* One turn: run what is runnable, then poll (waiting only if nothing is). */
+void co_run_turn(void)
+{
+	if (co_loop.mt) {
+		run_ready_mt();
+		co_sched_turn(&co_loop);
+		return;
+	}
 	run_ready();
-	if (co_loop.unfinished == 0)
+	if (co_loop.rt->unfinished == 0)
 		return;
 	if (co_loop.runnable == 0 && co_loop.timers.live == 0 && co_loop.fd_waits == 0 &&
 	    co_loop.jobs == 0) {
 		fprintf(stderr, "co_run: %ld tasks wait for each other and nothing can wake "
-			"them; cancelling them\n", co_loop.unfinished);
+			"them; cancelling them\n", co_loop.rt->unfinished);
 		co_cancel_all();
 		return;
 	}
-	poll_once(co_loop.runnable == 0);
+	co_poll(co_loop.runnable == 0);
 }
 
 /* ---- co_run ---- */
@@ -210,12 +302,13 @@ int co_backend_usable(enum co_backend_kind k, const char *prog)
 	return err;
 }
 
-static int loop_open(const struct co_config *cfg)
+int co_loop_open(const struct co_config *cfg)
 {
 	char why[200];
 	int err;
 
 	memset(&co_loop, 0, sizeof co_loop);
+	co_loop.wake_fd = -1;
 	if (cfg)
 		co_loop.cfg = *cfg;
 	co_loop.backend = backend_of(co_loop.cfg.backend);
@@ -235,9 +328,10 @@ static int loop_open(const struct co_config *cfg)
 	return 0;
 }
 
-static void loop_close(void)
+void co_loop_close(bool tasks)
 {
-	co_tasks_teardown();
+	if (tasks)
+		co_tasks_teardown();
 	co_offload_teardown();
 	co_stack_teardown();
 	co_arena_teardown();
@@ -248,6 +342,7 @@ static void loop_close(void)
 
 int co_run(co_fn main, void *arg, intptr_t *value, const struct co_config *cfg)
 {
+	struct co_rt rt = { .nloops = 1 };
 	co_tid id;
 	int err;
 
@@ -255,24 +350,31 @@ int co_run(co_fn main, void *arg, intptr_t *value, const struct co_config *cfg)
 		fprintf(stderr, "co_run: a loop already runs on this thread\n");
 		return -EPERM;
 	}
-	err = loop_open(cfg);
+	if (cfg && cfg->loops > 1)
+		return co_run_mt(main, arg, value, cfg);
+	err = co_loop_open(cfg);
 	if (err)
 		return err;
+	co_loop.rt = &rt;
+	rt.loops[0] = &co_loop;
 	err = co_spawn_main(&id, main, arg);
 	if (err) {
-		loop_close();
+		co_loop_close(true);
 		return err;
 	}
 	struct co_task *m = co_task_lookup(id);
 	while (!m->done)
-		turn();
+		co_run_turn();
 	err = m->status;
 	if (value)
 		*value = m->value;
 	co_cancel_all();
-	while (co_loop.unfinished > 0)
-		turn();
-	loop_close();
+	while (rt.unfinished > 0)
+		co_run_turn();
+	co_loop_close(true);
+	co_loop.rt = NULL;
+	co_loop.stats.loops = 1;
+	co_loop.stats.tasks_per_loop[0] = co_loop.stats.spawned;
 	return err;
 }
 

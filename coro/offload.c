@@ -134,10 +134,12 @@ void co_offload_drain(void)
 	j = o->done;
 	o->done = NULL;
 	pthread_mutex_unlock(&o->mu);
+	co_lock(&co_loop);              /* the task table is shared between loops */
 	for (; j; j = j->next) {
 		co_ready(co_task_lookup(j->task), 0);
 		co_loop.jobs--;
 	}
+	co_unlock(&co_loop);
 }
 
 void co_offload_teardown(void)
@@ -167,10 +169,8 @@ int co_to_thread(co_fn fn, void *arg, intptr_t *value)
 
 	if (!co_usable("co_to_thread"))
 		return -EPERM;
-	if (t->cancel_pending) {
-		t->cancel_pending = false;
+	if (co_take_cancel())
 		return -ECANCELED;
-	}
 	if (co_loop.offload == NULL && (err = pool_start()) != 0)
 		return err;
 	if ((j = calloc(1, sizeof *j)) == NULL)
@@ -187,14 +187,13 @@ int co_to_thread(co_fn fn, void *arg, intptr_t *value)
 	co_loop.jobs++;
 
 	co_park(CO_PARK_JOB, CO_FOREVER);   /* no cancel pending: waits for the job */
+	/* Perhaps on another loop's thread now (coro/sched.c): t only, no co_loop. */
 	err = j->status;
 	if (value)
 		*value = j->value;
 	free(j);
-	if (t->cancel_pending) {
-		t->cancel_pending = false;
+	if (co_take_cancel())
 		return -ECANCELED;
-	}
 	return err;
 }
 

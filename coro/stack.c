@@ -74,7 +74,7 @@ struct co_stack *co_stack_get(size_t size)
 		co_loop.pool = s->next;
 		return s;
 	}
-	if (co_loop.guarded_live >= co_loop.guarded_limit) {
+	if (__atomic_load_n(co_guarded_count(), __ATOMIC_RELAXED) >= co_loop.guarded_limit) {
 		errno = ENOMEM;         /* leave mappings for malloc and threads */
 		return NULL;
 	}

@@ -36,7 +36,7 @@ static size_t guarded_size(void)
 	return (co_loop.cfg.stack_kib ? co_loop.cfg.stack_kib : 64) * 1024;
 }
 
-static int use_copy(struct co_task *t)
+int co_shared_stack(void)
 {
 	if (co_loop.shared == NULL) {
 		size_t kib = co_loop.cfg.stack_kib > SHARED_MIN_KIB ? co_loop.cfg.stack_kib
@@ -45,6 +45,22 @@ static int use_copy(struct co_task *t)
 		if (co_loop.shared == NULL)
 			return -ENOMEM;
 	}
+	return 0;
+}
+
+/*
+ * Guarded stacks live now: with several loops one count for all, since a
+ * task's stack may go back on another loop than the one that gave it.
+ */
+long *co_guarded_count(void)
+{
+	return co_loop.mt ? &co_loop.rt->guarded_live : &co_loop.guarded_live;
+}
+
+static int use_copy(struct co_task *t)
+{
+	if (co_shared_stack() != 0)
+		return -ENOMEM;
 	t->copy_mode = true;
 	if (++co_loop.copy_live > co_loop.stats.copy_live_max)
 		co_loop.stats.copy_live_max = co_loop.copy_live;
@@ -57,13 +73,15 @@ int co_task_stack(struct co_task *t)
 	enum co_stack_mode mode = co_loop.cfg.stack;
 	long max = co_loop.cfg.guarded_max ? co_loop.cfg.guarded_max : CO_GUARDED_MAX;
 
-	if (mode == CO_STACK_COPY || (mode == CO_STACK_AUTO && co_loop.guarded_live >= max))
+	if (mode == CO_STACK_COPY ||
+	    (mode == CO_STACK_AUTO && __atomic_load_n(co_guarded_count(), __ATOMIC_RELAXED) >= max))
 		return use_copy(t);
 	t->stack = co_stack_get(guarded_size());
 	if (t->stack == NULL)
 		return mode == CO_STACK_AUTO ? use_copy(t) : -ENOMEM;
-	if (++co_loop.guarded_live > co_loop.stats.guarded_live_max)
-		co_loop.stats.guarded_live_max = co_loop.guarded_live;
+	long live = __atomic_add_fetch(co_guarded_count(), 1, __ATOMIC_RELAXED);
+	if (live > co_loop.stats.guarded_live_max)
+		co_loop.stats.guarded_live_max = live;
 	co_ctx_make(&t->ctx, co_stack_lo(t->stack), t->stack->size, co_task_main, t);
 #ifdef CO_TSAN
 	t->tsan_fiber = __tsan_create_fiber(0);
@@ -83,7 +101,7 @@ void co_task_unstack(struct co_task *t)
 		co_free(t->saved, t->saved_len);
 	} else if (t->stack) {
 		co_stack_put(t->stack);
-		co_loop.guarded_live--;
+		__atomic_sub_fetch(co_guarded_count(), 1, __ATOMIC_RELAXED);
 	}
 #ifdef CO_TSAN
 	if (t->tsan_fiber)

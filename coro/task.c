@@ -3,6 +3,11 @@
  * the waits built on one primitive, wait_any (park until one of a set of
  * tasks finishes). Everything a waiter leaves behind lives on the heap, not
  * on its stack, because a copy-mode stack is elsewhere while it sleeps.
+ *
+ * With more than one loop (sched.c) the table and every task's state are
+ * the runtime lock's: each entry point holds it (co_lock), a wait gives it
+ * up while parked, and a task may come back on another thread, so the
+ * loop is always read afresh through co_me(), never kept across a wait.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -32,13 +37,19 @@ struct co_group {
 
 /* ---- The task table: id = generation << 32 | slot, slot 0 unused ---- */
 
+static struct co_rt *rt(void)
+{
+	return co_me()->rt;
+}
+
 struct co_task *co_task_lookup(co_tid id)
 {
+	struct co_rt *r = rt();
 	uint64_t slot = id & 0xffffffffu;
 
-	if (slot == 0 || slot >= (uint64_t)co_loop.nslots || co_loop.gens[slot] != id >> 32)
+	if (slot == 0 || slot >= (uint64_t)r->nslots || r->gens[slot] != id >> 32)
 		return NULL;
-	return co_loop.slots[slot];
+	return r->slots[slot];
 }
 
 /* The task behind id, or NULL after a message naming call and id. */
@@ -54,27 +65,29 @@ static struct co_task *find(const char *call, co_tid id)
 
 static int slot_new(void)
 {
-	if (co_loop.nfree)
-		return (int)co_loop.free_slots[--co_loop.nfree];
-	if (co_loop.nslots == co_loop.slots_cap) {
-		long cap = co_loop.slots_cap ? 2 * co_loop.slots_cap : 1024;
-		struct co_task **s = realloc(co_loop.slots, (size_t)cap * sizeof *s);
+	struct co_rt *r = rt();
+
+	if (r->nfree)
+		return (int)r->free_slots[--r->nfree];
+	if (r->nslots == r->slots_cap) {
+		long cap = r->slots_cap ? 2 * r->slots_cap : 1024;
+		struct co_task **s = realloc(r->slots, (size_t)cap * sizeof *s);
 		if (s)
-			co_loop.slots = s;
-		uint32_t *g = realloc(co_loop.gens, (size_t)cap * sizeof *g);
+			r->slots = s;
+		uint32_t *g = realloc(r->gens, (size_t)cap * sizeof *g);
 		if (g)
-			co_loop.gens = g;
-		long *f = realloc(co_loop.free_slots, (size_t)cap * sizeof *f);
+			r->gens = g;
+		long *f = realloc(r->free_slots, (size_t)cap * sizeof *f);
 		if (f)
-			co_loop.free_slots = f;
+			r->free_slots = f;
 		if (!s || !g || !f)
 			return -ENOMEM;
-		co_loop.slots_cap = cap;
-		if (co_loop.nslots == 0)
-			co_loop.nslots = 1;
+		r->slots_cap = cap;
+		if (r->nslots == 0)
+			r->nslots = 1;
 	}
-	co_loop.gens[co_loop.nslots] = 0;
-	return (int)co_loop.nslots++;
+	r->gens[r->nslots] = 0;
+	return (int)r->nslots++;
 }
 
 void co_task_free(struct co_task *t)
@@ -92,9 +105,10 @@ void co_task_free(struct co_task *t)
 		free(c);
 	}
 	co_task_unstack(t);
-	co_loop.slots[slot] = NULL;
-	co_loop.gens[slot]++;
-	co_loop.free_slots[co_loop.nfree++] = (long)slot;
+	struct co_rt *r = rt();
+	r->slots[slot] = NULL;
+	r->gens[slot]++;
+	r->free_slots[r->nfree++] = (long)slot;
 	co_free(t, sizeof *t);
 }
 
@@ -102,6 +116,7 @@ void co_task_free(struct co_task *t)
 
 static int spawn(co_tid *id, co_fn fn, void *arg, struct co_group *g)
 {
+	struct co_rt *r = rt();
 	struct co_task *t = co_alloc(sizeof *t);
 	int slot = t ? slot_new() : -ENOMEM;
 	int err;
@@ -110,19 +125,20 @@ static int spawn(co_tid *id, co_fn fn, void *arg, struct co_group *g)
 		co_free(t, sizeof *t);
 		return -ENOMEM;
 	}
-	t->id = (uint64_t)co_loop.gens[slot] << 32 | (uint64_t)slot;
+	t->id = (uint64_t)r->gens[slot] << 32 | (uint64_t)slot;
 	t->fn = fn;
 	t->arg = arg;
 	t->group = g;
 	t->fd = -1;
-	co_loop.slots[slot] = t;
+	t->home = (uint8_t)co_me()->index;
+	r->slots[slot] = t;
 	err = co_task_stack(t);
 	if (err) {
 		co_task_free(t);
 		return err;
 	}
-	co_loop.unfinished++;
-	co_loop.stats.spawned++;
+	__atomic_store_n(&r->unfinished, r->unfinished + 1, __ATOMIC_RELAXED);
+	co_me()->stats.spawned++;
 	co_enqueue(t);
 	*id = t->id;
 	return 0;
@@ -135,9 +151,14 @@ int co_spawn_main(co_tid *id, co_fn fn, void *arg)
 
 int co_spawn(co_tid *id, co_fn fn, void *arg)
 {
+	int err;
+
 	if (!co_usable("co_spawn"))
 		return -EPERM;
-	return spawn(id, fn, arg, NULL);
+	co_lock(co_me());
+	err = spawn(id, fn, arg, NULL);
+	co_unlock(co_me());
+	return err;
 }
 
 static void cancel_task(struct co_task *t)
@@ -170,12 +191,18 @@ static void group_failed(struct co_group *g, struct co_task *t)
  */
 static __attribute__((noinline)) void finish(struct co_task *t)
 {
+	struct co_rt *r = rt();
+
+	/* Held until this task has switched out for good (sched.c). */
+	co_lock(co_me());
 	for (struct co_callback *c = t->callbacks; c; c = c->next)
 		c->fn(t->id, t->status, t->value, c->data);
 	t->done = true;
 	t->cancel_pending = false;
-	t->done_seq = ++co_loop.done_seq;
-	co_loop.unfinished--;
+	t->done_seq = ++r->done_seq;
+	__atomic_store_n(&r->unfinished, r->unfinished - 1, __ATOMIC_RELAXED);
+	if (t->id == r->main_id)
+		__atomic_store_n(&r->main_done, true, __ATOMIC_RELAXED);
 	if (t->group)
 		group_failed(t->group, t);
 	while (t->watchers) {
@@ -186,6 +213,8 @@ static __attribute__((noinline)) void finish(struct co_task *t)
 		t->watchers = w->next;
 		co_free(w, sizeof *w);
 	}
+	if (r->mt && (t->id == r->main_id || r->unfinished == 0))
+		co_sched_notify(r);
 }
 
 /* Every task starts here (co_ctx_make's fn) and never returns. */
@@ -194,7 +223,7 @@ void co_task_main(void *task)
 	struct co_task *t = task;
 
 	co_fiber_started();
-	if (t->cancel_pending)          /* cancelled before it ever ran */
+	if (co_take_cancel())           /* cancelled before it ever ran */
 		t->status = -ECANCELED;
 	else
 		t->status = t->fn(t->arg, &t->value);
@@ -204,21 +233,43 @@ void co_task_main(void *task)
 
 co_tid co_self(void)
 {
-	return co_loop.current ? co_loop.current->id : 0;
+	struct co_loop *l = co_me();
+
+	return l->current ? l->current->id : 0;
 }
 
+/* Take the running task's pending cancel, if any. */
+bool co_take_cancel(void)
+{
+	struct co_loop *l = co_me();
+	struct co_task *t = l->current;
+	bool c;
+
+	co_lock(l);
+	c = t->cancel_pending;
+	t->cancel_pending = false;
+	co_unlock(l);
+	return c;
+}
+
+/* The scheduler puts the task back on the run queue once it has switched out. */
 int co_yield(void)
 {
-	struct co_task *t = co_loop.current;
+	struct co_loop *l = co_me();
+	struct co_task *t = l->current;
+	int depth;
 
 	if (!co_usable("co_yield"))
 		return -EPERM;
+	depth = co_lock_park(l);
 	if (t->cancel_pending) {
 		t->cancel_pending = false;
+		co_lock_restore(l, depth);
 		return -ECANCELED;
 	}
-	co_enqueue(t);
+	l->requeue = true;
 	co_switch_out(t, false);
+	co_lock_resume(depth);
 	return 0;
 }
 
@@ -229,12 +280,10 @@ int co_sleep(int64_t deadline)
 	return co_park(CO_PARK_SLEEP, deadline);
 }
 
-int co_cancel(co_tid id)
+static int cancel(co_tid id)
 {
 	struct co_task *t;
 
-	if (!co_usable("co_cancel"))
-		return -EPERM;
 	if ((t = find("co_cancel", id)) == NULL)
 		return -ESRCH;
 	cancel_task(t);
@@ -243,19 +292,25 @@ int co_cancel(co_tid id)
 
 void co_cancel_all(void)
 {
-	for (long s = 1; s < co_loop.nslots; s++)
-		if (co_loop.slots[s])
-			cancel_task(co_loop.slots[s]);
+	struct co_rt *r = rt();
+
+	co_lock(co_me());
+	for (long s = 1; s < r->nslots; s++)
+		if (r->slots[s])
+			cancel_task(r->slots[s]);
+	co_unlock(co_me());
 }
 
 void co_tasks_teardown(void)
 {
-	for (long s = 1; s < co_loop.nslots; s++)
-		if (co_loop.slots[s])
-			co_task_free(co_loop.slots[s]);
-	free(co_loop.slots);
-	free(co_loop.gens);
-	free(co_loop.free_slots);
+	struct co_rt *r = rt();
+
+	for (long s = 1; s < r->nslots; s++)
+		if (r->slots[s])
+			co_task_free(r->slots[s]);
+	free(r->slots);
+	free(r->gens);
+	free(r->free_slots);
 }
 
 /* ---- Waiting ---- */
@@ -300,7 +355,7 @@ static int wait_unwatched(int64_t deadline)
  */
 static int wait_any(const char *call, const co_tid *ids, size_t n, int64_t deadline)
 {
-	struct co_task *self = co_loop.current;
+	struct co_task *self = co_me()->current;
 
 	for (size_t i = 0; i < n; i++) {
 		struct co_task *t = find(call, ids[i]);
@@ -332,12 +387,10 @@ static int collect(struct co_task *t, intptr_t *value)
 	return status;
 }
 
-int co_join(co_tid id, intptr_t *value)
+static int join_locked(co_tid id, intptr_t *value)
 {
 	struct co_task *t;
 
-	if (!co_usable("co_join"))
-		return -EPERM;
 	while ((t = find("co_join", id)) != NULL && !t->done) {
 		if (t->detached) {
 			fprintf(stderr, "co_join: task %llu is detached\n", (unsigned long long)id);
@@ -350,12 +403,10 @@ int co_join(co_tid id, intptr_t *value)
 	return t ? collect(t, value) : -ESRCH;
 }
 
-int co_detach(co_tid id)
+static int detach_locked(co_tid id)
 {
 	struct co_task *t;
 
-	if (!co_usable("co_detach"))
-		return -EPERM;
 	if ((t = find("co_detach", id)) == NULL)
 		return -ESRCH;
 	if (t->done)
@@ -395,12 +446,10 @@ static struct co_task *await_member(const char *call, const co_tid *ids, size_t 
 	return t;
 }
 
-int co_gather(const co_tid *ids, size_t n, intptr_t *values, int *errs)
+static int gather_locked(const co_tid *ids, size_t n, intptr_t *values, int *errs)
 {
 	int first = 0, cancelled = 0;
 
-	if (!co_usable("co_gather"))
-		return -EPERM;
 	for (size_t i = 0; i < n; i++) {
 		int st;
 		struct co_task *t = await_member("co_gather", ids, i, n, &cancelled, &st);
@@ -430,12 +479,10 @@ static long first_done(const co_tid *ids, size_t n)
 	return best;
 }
 
-int co_wait_first(const co_tid *ids, size_t n, int64_t deadline)
+static int wait_first_locked(const co_tid *ids, size_t n, int64_t deadline)
 {
 	long i;
 
-	if (!co_usable("co_wait_first"))
-		return -EPERM;
 	if (n == 0)
 		return -EINVAL;
 	while ((i = first_done(ids, n)) < 0) {
@@ -458,13 +505,11 @@ int co_next_completed(co_tid *ids, size_t *n, co_tid *done)
 	return 0;
 }
 
-int co_wait_for(co_tid id, int64_t deadline, intptr_t *value)
+static int wait_for_locked(co_tid id, int64_t deadline, intptr_t *value)
 {
 	struct co_task *t;
 	int err = 0;
 
-	if (!co_usable("co_wait_for"))
-		return -EPERM;
 	while ((t = find("co_wait_for", id)) != NULL && !t->done && err == 0)
 		err = wait_any("co_wait_for", &id, 1, deadline);
 	if (t == NULL)
@@ -475,17 +520,15 @@ int co_wait_for(co_tid id, int64_t deadline, intptr_t *value)
 		return err;
 	/* Timed out or cancelled ourselves: the task goes too, after its cleanup. */
 	cancel_task(t);
-	co_join(id, NULL);
+	join_locked(id, NULL);
 	return err;
 }
 
-int co_on_done(co_tid id, co_done_fn fn, void *data)
+static int on_done_locked(co_tid id, co_done_fn fn, void *data)
 {
 	struct co_task *t;
 	struct co_callback *c, **p;
 
-	if (!co_usable("co_on_done"))
-		return -EPERM;
 	if ((t = find("co_on_done", id)) == NULL)
 		return -ESRCH;
 	if (t->done) {
@@ -511,12 +554,10 @@ int co_group_new(struct co_group **g)
 	return *g ? 0 : -ENOMEM;
 }
 
-int co_group_spawn(struct co_group *g, co_tid *id, co_fn fn, void *arg)
+static int group_spawn_locked(struct co_group *g, co_tid *id, co_fn fn, void *arg)
 {
 	int err;
 
-	if (!co_usable("co_group_spawn"))
-		return -EPERM;
 	if (g->n == g->cap) {
 		size_t cap = g->cap ? 2 * g->cap : 8;
 		co_tid *ids = realloc(g->ids, cap * sizeof *ids);
@@ -534,12 +575,10 @@ int co_group_spawn(struct co_group *g, co_tid *id, co_fn fn, void *arg)
 	return 0;
 }
 
-int co_group_wait(struct co_group *g)
+static int group_wait_locked(struct co_group *g)
 {
 	int cancelled = 0, failure, err;
 
-	if (!co_usable("co_group_wait"))
-		return -EPERM;
 	for (size_t i = 0; i < g->n; i++) {
 		struct co_task *t = await_member("co_group_wait", g->ids, i, g->n, &cancelled, &err);
 		if (err == -EDEADLK)
@@ -551,4 +590,62 @@ int co_group_wait(struct co_group *g)
 	free(g->ids);
 	free(g);
 	return cancelled ? cancelled : failure;
+}
+
+/* ---- The entry points: misuse checked, the runtime lock held ---- */
+
+#define LOCKED(name, call)                              \
+	do {                                            \
+		int err_;                               \
+		if (!co_usable(name))                   \
+			return -EPERM;                  \
+		co_lock(co_me());                       \
+		err_ = (call);                          \
+		co_unlock(co_me());                     \
+		return err_;                            \
+	} while (0)
+
+int co_join(co_tid id, intptr_t *value)
+{
+	LOCKED("co_join", join_locked(id, value));
+}
+
+int co_detach(co_tid id)
+{
+	LOCKED("co_detach", detach_locked(id));
+}
+
+int co_cancel(co_tid id)
+{
+	LOCKED("co_cancel", cancel(id));
+}
+
+int co_gather(const co_tid *ids, size_t n, intptr_t *values, int *errs)
+{
+	LOCKED("co_gather", gather_locked(ids, n, values, errs));
+}
+
+int co_wait_first(const co_tid *ids, size_t n, int64_t deadline)
+{
+	LOCKED("co_wait_first", wait_first_locked(ids, n, deadline));
+}
+
+int co_wait_for(co_tid id, int64_t deadline, intptr_t *value)
+{
+	LOCKED("co_wait_for", wait_for_locked(id, deadline, value));
+}
+
+int co_on_done(co_tid id, co_done_fn fn, void *data)
+{
+	LOCKED("co_on_done", on_done_locked(id, fn, data));
+}
+
+int co_group_spawn(struct co_group *g, co_tid *id, co_fn fn, void *arg)
+{
+	LOCKED("co_group_spawn", group_spawn_locked(g, id, fn, arg));
+}
+
+int co_group_wait(struct co_group *g)
+{
+	LOCKED("co_group_wait", group_wait_locked(g));
 }

@@ -30,7 +30,7 @@
 
 struct run_extra {
 	const char *key;
-	char text[320];  /* already formatted as a JSON value */
+	char text[640];  /* already formatted as a JSON value */
 };
 
 struct run {

@@ -24,97 +24,17 @@
  * finish and are collected, and the run exits with status 3.
  * JSON extras: stack, backend, switches, guarded_stacks and copy_tasks
  * (peaks), syscalls (the loop's system calls by kind, and their total) and
- * syscalls_per_task (the same divided by the tasks).
+ * syscalls_per_task (the same divided by the tasks). The task bodies are
+ * lib/co_model.c's, shared with models/mn.c, this model on W loops.
  */
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <unistd.h>
 
 #include "cli.h"
+#include "co_model.h"
 #include "coro.h"
-#include "net.h"
 #include "netserver.h"
 #include "run.h"
 #include "timeline.h"
-
-struct shared {
-	const struct wl_params *wl;
-	u128 *value;           /* value[i]: task i's result */
-	bool *done;            /* done[i]: task i finished */
-	int *fd;               /* net: fd[i], task i's socket, opened by the main task */
-	struct run *run;
-	long started;
-};
-
-static struct shared S;
-
-static int one_task(void *arg, intptr_t *unused)
-{
-	long i = (long)(intptr_t)arg;
-	int err = 0;
-
-	(void)unused;
-	tl_task_start(i);
-	if (S.wl->kind == WL_NET) {
-		err = net_co_exchange(S.fd[i], &S.wl->server, i, S.wl->ms);
-		co_close(S.fd[i]);
-		if (err == -ECANCELED)
-			return err;
-		S.value[i] = err == 0;
-		S.done[i] = true;
-		tl_task_end(i);
-		return 0;
-	}
-	if (S.wl->kind == WL_IO)
-		err = co_sleep(co_now() + S.wl->ms * CO_MS);
-	if (err)
-		return err;
-	S.value[i] = S.wl->kind == WL_IO ? 1 : wl_run_task(S.wl, i);
-	S.done[i] = true;
-	tl_task_end(i);
-	return 0;
-}
-
-/* The main task: spawn every task, then gather them all. */
-static int fan_out(void *arg, intptr_t *unused)
-{
-	co_tid *id = arg;
-	long tasks = S.wl->tasks;
-	int err = 0;
-
-	(void)unused;
-	for (S.started = 0; S.started < tasks; S.started++) {
-		long i = S.started;
-		if (S.wl->kind == WL_NET && (err = S.fd[i] = net_socket()) < 0)
-			break;
-		err = co_spawn(&id[i], one_task, (void *)(intptr_t)i);
-		if (err) {
-			if (S.wl->kind == WL_NET)
-				co_close(S.fd[i]);
-			break;
-		}
-	}
-	if (err)
-		run_shortfall(S.run, "tasks", S.started, tasks, -err);
-	return co_gather(id, (size_t)S.started, NULL, NULL);
-}
-
-/* The loop's system calls by kind as a JSON object, each divided by per. */
-static void syscalls_json(const struct co_stats *st, double per, char *buf, size_t len)
-{
-	uint64_t total = 0;
-	size_t n = 0;
-
-	for (int k = 0; k < CO_SYS_KINDS; k++) {
-		n += (size_t)snprintf(buf + n, len - n, "%s\"%s\":%.6g", k ? "," : "{",
-				      co_sys_names[k], (double)st->syscalls[k] / per);
-		total += st->syscalls[k];
-	}
-	snprintf(buf + n, len - n, ",\"total\":%.6g}", (double)total / per);
-}
 
 int main(int argc, char **argv)
 {
@@ -146,46 +66,18 @@ int main(int argc, char **argv)
 	int err = netserver_open(&cli, &server);
 	if (err != 0)
 		return err;
-	long tasks = cli.wl.tasks;
-	co_tid *id = calloc((size_t)tasks, sizeof *id);
-	S = (struct shared){ .wl = &cli.wl, .run = &run };
-	S.value = calloc((size_t)tasks, sizeof *S.value);
-	S.done = calloc((size_t)tasks, sizeof *S.done);
-	S.fd = calloc((size_t)tasks, sizeof *S.fd);
-	if (!id || !S.value || !S.done || !S.fd) {
-		fprintf(stderr, "coro: calloc for %ld tasks: out of memory\n", tasks);
-		netserver_close(&server);
-		return 3;
-	}
-	run_begin(&run, &cli);
-	tl_begin(tasks);
-
 	struct co_config cfg = { .stack = (enum co_stack_mode)stack,
 				 .backend = (enum co_backend_kind)backend };
-	err = co_run(fan_out, id, NULL, &cfg);
-	if (err && err != -ENOMEM)
-		fprintf(stderr, "coro: co_run: %s\n", strerror(-err));
-	for (long i = 0; i < tasks; i++)
-		if (S.done[i])
-			run_task_done(&run, i, S.value[i]);
-	co_stats(&st);
-	char sys[300];
+	if ((err = co_model_run(&cli, &run, &cfg, &st)) != 0) {
+		netserver_close(&server);
+		return err;
+	}
 	run_extra_str(&run, "stack", co_stack_names[stack]);
 	run_extra_str(&run, "backend", co_backend_names[backend]);
-	syscalls_json(&st, 1, sys, sizeof sys);
-	run_extra_json(&run, "syscalls", sys);
-	syscalls_json(&st, (double)tasks, sys, sizeof sys);
-	run_extra_json(&run, "syscalls_per_task", sys);
-	run_extra_int(&run, "switches", (long long)st.switches);
-	run_extra_int(&run, "guarded_stacks", st.guarded_live_max);
-	run_extra_int(&run, "copy_tasks", st.copy_live_max);
+	co_model_extras(&run, &st, cli.wl.tasks);
 	tl_finish(cli.model);
 
 	int status = run_finish(&run);
 	netserver_close(&server);
-	free(S.fd);
-	free(id);
-	free(S.value);
-	free(S.done);
 	return status;
 }
