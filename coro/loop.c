@@ -170,28 +170,44 @@ static __attribute__((noinline, cold)) int park_cancelled(struct co_task *t, enu
 /*
  * With other loops about: park under the runtime lock, drop it whole for
  * the switch (only this thread can make t runnable again, sched.c), and
- * take it back as the caller held it, perhaps on another thread: the loop
- * is read afresh.
+ * take it back as the caller held it, perhaps on another thread, so the
+ * loop is read afresh. Three functions so that the frame a parked task
+ * keeps (and a copy task saves) holds one register, the depth: 1,000,000
+ * sleepers saved 48 bytes more each with all of it in one.
  */
-static __attribute__((noinline)) int park_mt(enum co_park why, int64_t deadline)
+static __attribute__((noinline)) int park_begin(enum co_park why, int64_t deadline)
 {
 	struct co_loop *l = co_me();
 	struct co_task *t = l->current;
 	int depth = co_lock_hold(l);
 
 	if (t->cancel_pending) {
-		int err = park_cancelled(t, why);
+		park_cancelled(t, why);
 		co_lock_restore(l, depth);
-		return err;
+		return -1;
 	}
 	t->park = why;
 	t->deadline = deadline;
 	if (deadline != CO_FOREVER)
 		co_timer_add(t);
 	co_lock_drop(l);
-	co_switch_out(t, false);
+	return depth;
+}
+
+static __attribute__((noinline)) void park_switch(void)
+{
+	co_switch_out(co_me()->current, false);
+}
+
+static __attribute__((noinline)) int park_mt(enum co_park why, int64_t deadline)
+{
+	int depth = park_begin(why, deadline);
+
+	if (depth < 0)
+		return -ECANCELED;
+	park_switch();
 	co_lock_resume(depth);
-	return t->wake;
+	return co_me()->current->wake;
 }
 
 int co_park(enum co_park why, int64_t deadline)

@@ -73,17 +73,24 @@
  * look" and "push, then look at sleeping" one side always sees the other:
  * no lost wake-up.
  *
- * The park race. Task t on A parks (registers a watch, a timer) and
- * switches to A's scheduler; B may finish what t waits for before t has
- * finished switching out, and must not resume t on its own stack while A
- * is still on it. As in Go (park_m unlocks only once on g0), t parks
- * holding rt->mu and the scheduler releases it after co_switch_in has
- * returned (co_sched_after): nobody can see t parked until it is off its
- * stack. A finishing task does the same, so that a joiner cannot free its
- * stack under it, and its scheduler returns the stack before unlocking.
- * Invariant: whenever rt->mu is free, no task is between "visible as
- * parked (or done)" and "switched out"; a task on a run queue or an inbox
- * is switched out.
+ * The park race. Task t on A parks (registers a watch, a timer, under
+ * rt->mu) and switches to A's scheduler; B may finish what t waits for
+ * before t has finished switching out, and must not resume t on a stack
+ * A is still on. Go closes it by unlocking on g0, after the switch
+ * (park_m). Here the inbox closes it instead: B never makes t runnable, it
+ * only hands t to A, and only A's thread puts a task parked on A on a run
+ * queue, which it can do only from its scheduler, after co_switch_in has
+ * returned. So t drops rt->mu before it switches (no lock changes hands
+ * between a task and a scheduler: TSan, which sees each as a fibre of its
+ * own, reported the Go-style hand-over as an unlock by the wrong thread).
+ * A yielding task is put back on the run queue by its scheduler, after the
+ * switch, for the same reason. A task that ends runs its done callbacks on
+ * its own stack, then its scheduler, after the switch, marks it done and
+ * wakes its joiners (co_task_finished): a joiner on another thread cannot
+ * free a stack that is still in use.
+ * Invariants: a task on a run queue or in an inbox has switched out; a
+ * task parked on loop A is made runnable by A's thread alone; a task is
+ * done (collectable) only once it is off its stack for good.
  *
  * Memory. An arena block (a task record, a watch) may be freed on another
  * loop than the one it came from: it goes on the freeing loop's free list
