@@ -54,8 +54,10 @@
  *     A multishot accept (Linux 5.19) stays armed and completes once per
  *     connection; a co_accept without an address takes the next one from
  *     the backend's queue without parking, as epoll's accept4 takes it from
- *     the backlog. 1.18 enters per request instead of 1.97; CPU time the
- *     same within the noise (1.04x against 1.03x). The queue holds at most
+ *     the backlog. 1.18 enters per request instead of 1.97 (with the flags
+ *     above; `net_backends --scale quick`, both changes: 0.67-0.77 instead
+ *     of 1.40-1.50); CPU time the same within the noise (1.04x against
+ *     1.03x). The queue holds at most
  *     ACCEPT_QUEUE_MAX (the kernel's default somaxconn): past that the
  *     multishot is cancelled and the rest wait in the backlog until a task
  *     asks again. co_close of the listening socket stops it and closes what
