@@ -105,12 +105,28 @@
  * loop 0 frees the task table, and every loop closes its own.
  *
  * What one loop does not pay: with W = 1 rt->mt is false, every lock is a
- * test of l->mt, the run queue is loop.c's own; co_stats' figures (coro.h)
- * and bench/lat_switch did not move (RESULTS below).
+ * test of l->mt, the run queue is loop.c's own, and the frames a sleeping
+ * task keeps are the same (96 bytes saved at co_sleep, bench/mem_task
+ * --report parts); bench/coro_scale --scale smoke and bench/lat_switch
+ * read the same before and after (10,000 copy sleepers 0.103 s, 299-313
+ * bytes a task; a coro switch 7.0 ns).
  *
- * Figures (2-vCPU VM, noisy; ratios within one run):
- *   see the report in the commit introducing this file; build/mn prints
- *   loops, steals, migrations, xwakeups and tasks_per_loop in its JSON.
+ * Figures (this 2-vCPU VM, shared; ratios from one run each, three runs):
+ *   cpu, 8 tasks of n = 10^8:     seq 0.33-0.35 s; threads --workers 2
+ *                                 0.20-0.22 s (1.60-1.64x); mn --workers 2
+ *                                 0.18-0.19 s (1.82-1.89x, tasks 4 + 5 per
+ *                                 loop counting main, 5-6 steals)
+ *   cpu, 64 tasks of n = 2*10^7:  steal on 0.30-0.32 s, off 0.56 s (every
+ *                                 task on loop 0): 1.76-1.88x; 32-35 steals
+ *   io, 1,000,000 x 1 s:          one loop 1.24-1.31 s, 288 MB; 2 loops
+ *                                 1.39-1.43 s (1.08-1.12x), 289 MB (1.00x);
+ *                                 about 750,000 steals: unstarted tasks are
+ *                                 taken half a queue at a time while main
+ *                                 still spawns
+ *   net, 10,000 x 100 ms:         one loop 0.70-0.77 s, 2 loops 0.63-0.69 s
+ * The mutex-protected queue costs a lock per enqueue and dequeue; at
+ * these figures (cpu within 2x of seq on 2 cores, io at one loop's
+ * memory and 1.1x its wall) the measurement did not ask for Chase-Lev.
  */
 #define _GNU_SOURCE
 #include <errno.h>
