@@ -108,7 +108,7 @@ static pid_t busy_tid[8];
 static int distinct;            /* threads seen by the busy tasks (atomic) */
 static pid_t first_seen;
 
-/* Spin without suspending until two threads have run busy tasks (or 20 s). */
+/* Spin without suspending until two threads have run busy tasks (or for 20 s). */
 static int busy(void *arg, intptr_t *value)
 {
 	long i = (long)(intptr_t)arg;
@@ -121,8 +121,9 @@ static int busy(void *arg, intptr_t *value)
 	if (!__atomic_compare_exchange_n(&first_seen, &none, me, false, __ATOMIC_SEQ_CST,
 					 __ATOMIC_SEQ_CST) && none != me)
 		__atomic_store_n(&distinct, 2, __ATOMIC_SEQ_CST);
-	while (__atomic_load_n(&distinct, __ATOMIC_SEQ_CST) < 2 && co_now() < give_up)
-		;
+	while (__atomic_load_n(&distinct, __ATOMIC_SEQ_CST) == 0)
+		if (co_now() >= give_up)        /* one thread runs them all: stop them all */
+			__atomic_store_n(&distinct, -1, __ATOMIC_SEQ_CST);
 	return 0;
 }
 
