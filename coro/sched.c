@@ -103,6 +103,10 @@
  * and runs until no task is unfinished; the task that finishes main or the
  * last task wakes it. Then rt->stop sends the others out of their loops,
  * loop 0 frees the task table, and every loop closes its own.
+ * Not done (yet): one loop notices tasks that wait for each other with
+ * nothing left to wake them and cancels them (loop.c); W loops would have
+ * to agree that all of them are in that state at once, and such tasks
+ * simply wait for ever.
  *
  * What one loop does not pay: with W = 1 rt->mt is false, every lock is a
  * test of l->mt, the run queue is loop.c's own, and the frames a sleeping
