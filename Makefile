@@ -112,16 +112,24 @@ $(BUILD)/obj/bench/lat_switch.o: CFLAGS += -DCM_BOOST_CONTEXT
 $(BUILD)/bench/lat_switch: LDLIBS += -l:libboost_context.a
 endif
 
+# What made the objects: compiler, flags and what was found above. When it
+# changes (liburing installed after a first build, another CC or SAN into
+# the same BUILD), every object is rebuilt: none records its configuration.
+CONFIG       := $(CC) $(CFLAGS) $(LDFLAGS) $(LDLIBS) boost=$(BOOST_CONTEXT) uv=$(UV_OK)
+CONFIG_STAMP := $(BUILD)/config
+$(shell mkdir -p $(BUILD) && { [ "$$(cat $(CONFIG_STAMP) 2>/dev/null)" = '$(CONFIG)' ] || \
+	printf '%s\n' '$(CONFIG)' >$(CONFIG_STAMP); })
+
 .PHONY: all test check bench plots results flags demo clean
 .SECONDARY:
 all: $(MODELS) $(TOOLS) $(SERVERS) $(BENCHES) $(BENCH_AUX) $(UNITTESTS) $(HELPERS) $(DEMOS) \
 	$(PYMODELS) $(REFMODELS)
 
-$(BUILD)/obj/%.o: %.c
+$(BUILD)/obj/%.o: %.c $(CONFIG_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/obj/%.o: %.S
+$(BUILD)/obj/%.o: %.S $(CONFIG_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 

@@ -13,7 +13,7 @@
 # INCOMPLETE saying where it stopped. Ctrl-C (or SIGTERM) kills the running
 # step's whole process group (hyperfine and the models under it).
 #
-# A run folder holds machine.json, raw/<suite>-<model>.json (hyperfine's
+# A run folder holds machine.json, raw/steps.tsv (each step's kind, what and seconds), raw/<suite>-<model>.json (hyperfine's
 # export), the tidy CSVs io.csv, cpu.csv and net.csv (TIDY_HEADER: one row per
 # hyperfine benchmark, times in s, workers 0 meaning one per task), one
 # <program>.csv per microbenchmark or experiment, and charts/.
@@ -371,7 +371,13 @@ printf '%s\n' "$steps" >"$run/.steps"
 while read -r kind what; do
 	n_step=$((n_step + 1))
 	step="[$n_step/$total]"
+	t0=$(date +%s)
 	run_step "$kind" "$what"
+	# Where the run's time goes, step by step (raw/steps.tsv): the profiles'
+	# time budgets are kept by reading it.
+	secs=$(($(date +%s) - t0))
+	printf '%s\t%s\t%s\n' "$kind" "$what" "$secs" >>"$run/raw/steps.tsv"
+	say "$step done in $secs s"
 done <"$run/.steps"
 rm -f "$run/.steps"
 

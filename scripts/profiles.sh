@@ -58,9 +58,11 @@ smoke)
 	SERVE_MIXED_C=10 SERVE_CPU_N=10000000
 	;;
 quick)
-	# Three runs after one warm-up: the median of three keeps the default
-	# run, a reference runtime more in every suite, under five minutes.
-	RUNS_MIN=3 RUNS_MAX=3 WARMUP=1
+	# Three runs and no warm-up: the median of three sets a cold first run
+	# aside as well as a warm-up would, and the warm-ups were a fifth of
+	# the default run (raw/steps.tsv: the hyperfine steps took 250 of
+	# its 470 s on a loaded machine).
+	RUNS_MIN=3 RUNS_MAX=3 WARMUP=0
 	IO_MS=100 NET_MS=100
 	# 1,000 and 10,000 threads, 10,000 and 100,000 coroutines: the sizes of
 	# the Python figures in ANCHORS.md.
@@ -80,6 +82,9 @@ quick)
 	NET_N_proc=1,10,100,1000
 	NET_N_python_proc=1,10,100
 	NET_N_loop=1,10,100,1000,10000
+	# asyncio's 10,000 requests take 5-6 s a run (30 s of the step): the
+	# full profile has them.
+	NET_N_python_loop=1,10,100,1000
 	CPU_TASKS=8 CPU_N=100000000 CPU_WORKERS=1,2,4,8
 	CPU_N_python=1500000 CPU_N_node=1500000
 	SLEEPERS_N=1000000 SLEEPERS_MS=1000
