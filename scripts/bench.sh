@@ -23,10 +23,11 @@
 # BUILD/<binary> is there, with the io and net sizes of its fanout and the
 # cpu sizes of its language (scripts/profiles.sh). A model whose fanout is
 # "one" runs the cpu list on one worker (its language's sequential
-# baseline); the others run it at each W. Every reference model whose
-# fanout is "loop" also runs its io once at SLEEPERS_N x SLEEPERS_MS
-# (sleepers.csv: its own wall time and peak RSS, the million-sleepers
-# headline). A program in build/bench/ joins as a CSV step; the Python
+# baseline); the others run it at each W. Every model whose fanout is
+# "loop", the suite's (coro, mn) and the reference ones alike, also runs its
+# io once at SLEEPERS_N x SLEEPERS_MS (sleepers.csv: its own wall time and
+# peak RSS, the million-sleepers headline; one loop, M:N and Go in one CSV of
+# one run). A program in build/bench/ joins as a CSV step; the Python
 # programs that are not models (models/python/gil_sweep.py, the real GIL's
 # twin of bench/gil_sweep) join when a Python model is built. A program in
 # BUILD/ that is not in the table is refused; a table row whose program is
@@ -196,7 +197,7 @@ plan_steps() {
 			built "$model" && echo "$suite $model"
 		done
 	done
-	for model in $(models_where 'f("side") == "reference" && f("fanout") == "loop" && has("suites", "io")'); do
+	for model in $(models_where 'f("fanout") == "loop" && has("suites", "io")'); do
 		built "$model" && echo "sleepers $model"
 	done
 	if command -v wrk >/dev/null 2>&1; then
