@@ -398,6 +398,28 @@ def say_backends(run):
         for role, n, e, u in pairs))
 
 
+def say_mn_speedup(run):
+    w = run.cores
+    parts = []
+    for m in ("threads", "procs", "mn", "go"):
+        speedups, _ = speedup_rows(run, m, None)
+        if w in speedups:
+            parts.append(say("mn.part", model=m, s=speedups[w]))
+    mn, _ = speedup_rows(run, "mn", None)
+    if w not in mn or 1 not in mn:
+        return say("mn.no_w", w=w)
+    return say("mn.text", cores=run.cores, w=w, parts=", ".join(parts), one=mn[1])
+
+
+def say_mn_uneven(run):
+    on, off = run.select("mn_uneven", steal="on"), run.select("mn_uneven", steal="off")
+    if not on or not off:
+        return say("uneven.none")
+    a, b = on[0], off[0]
+    return say("uneven.text", runs=a["runs"], on=fmt_s(a["median_s"]), steals=fmt_n(a["steals"]),
+               share_on=a["busiest_share"], off=fmt_s(b["median_s"]), x=b["median_s"] / a["median_s"])
+
+
 # (chart file, what it needs, what it says)
 CHARTS = [
     ("io_wall", ["io"], lambda run: say_fanout(run, "io")),
@@ -414,6 +436,8 @@ CHARTS = [
     ("serve_rps", ["serve"], say_serve_rps),
     ("serve_p99", ["serve"], say_serve_p99),
     ("serve_mixed", ["serve"], say_serve_mixed),
+    ("mn_speedup", ["mn_cpu"], say_mn_speedup),
+    ("mn_uneven", ["mn_uneven"], say_mn_uneven),
 ]
 GIL_CSVS = ("gil_scaling", "gil_sweep", "gil_convoy", "heartbeat")
 
@@ -423,6 +447,8 @@ def has_data(run, need):
         return any(run.rows(n) for n in GIL_CSVS)
     if need == "runtimes":
         return any(models_of(run, n, "reference") for n in ("io", "cpu", "net"))
+    if need == "mn_cpu":
+        return bool(run.select("cpu", model="mn"))
     if need == "gil_real":
         return (all(run.select("cpu", model=m) for m in ("seq", "gil", "py_seq", "py_threads"))
                 or bool(run.rows("gil_sweep") and run.rows("py_gil_sweep")))
