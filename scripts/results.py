@@ -479,7 +479,8 @@ def sleeper_rows(run):
     coro_scale's (the suite's coroutines, per stack mode) and sleepers.csv's."""
     out = [("coro (%s stacks)" % r["stack_mode"], "coro", r["tasks"], r["ms"], r["wall_s"], r["max_rss_kb"])
            for r in run.select("coro_scale", model="coro")]
-    out += [(r["model"], r["model"], r["tasks"], r["ms"], r["wall_s"], r["max_rss_kb"])
+    out += [(say("headline.sleeper_suite", model=r["model"]) if models.is_suite(r["model"]) else r["model"],
+             r["model"], r["tasks"], r["ms"], r["wall_s"], r["max_rss_kb"])
             for r in run.rows("sleepers") or []]
     return out
 
@@ -505,7 +506,7 @@ def headline_sleepers(run):
                         x=s[2] / r[2]), ""]
     have = {r[1] for r in rows}
     absent = [say("absent", model=m, why=why_absent(run, m, "sleepers"))
-              for m in models.names(side="reference", fanout="loop") if m not in have]
+              for m in models.names(fanout="loop") if m not in have and "io" in models.get(m, "suites")]
     if absent:
         out += [" ".join(absent), ""]
     others = {}
