@@ -167,27 +167,20 @@ static __attribute__((noinline, cold)) int park_cancelled(struct co_task *t, enu
  * function of its own so that this frame, which every parked task keeps
  * (and a copy task saves), holds one register.
  */
-int co_park(enum co_park why, int64_t deadline)
+/*
+ * With other loops about: the runtime lock is held from here until the
+ * switch is over (the scheduler drops it, sched.c), and the task may come
+ * back on another thread, so its loop is read afresh.
+ */
+static __attribute__((noinline)) int park_mt(enum co_park why, int64_t deadline)
 {
 	struct co_loop *l = co_me();
 	struct co_task *t = l->current;
-	int depth;
+	int depth = co_lock_park(l);
 
-	if (!l->mt) {
-		if (t->cancel_pending)
-			return park_cancelled(t, why);
-		t->park = why;
-		t->deadline = deadline;
-		if (deadline != CO_FOREVER)
-			co_timer_add(t);
-		co_switch_out(t, false);
-		return t->wake;
-	}
-	/* The runtime lock, held until the switch is over (sched.c). */
-	depth = co_lock_park(l);
 	if (t->cancel_pending) {
 		int err = park_cancelled(t, why);
-		co_lock_resume(depth);
+		co_lock_restore(l, depth);
 		return err;
 	}
 	t->park = why;
@@ -196,6 +189,22 @@ int co_park(enum co_park why, int64_t deadline)
 		co_timer_add(t);
 	co_switch_out(t, false);
 	co_lock_resume(depth);
+	return t->wake;
+}
+
+int co_park(enum co_park why, int64_t deadline)
+{
+	struct co_task *t = co_loop.current;
+
+	if (co_loop.mt)
+		return park_mt(why, deadline);
+	if (t->cancel_pending)
+		return park_cancelled(t, why);
+	t->park = why;
+	t->deadline = deadline;
+	if (deadline != CO_FOREVER)
+		co_timer_add(t);
+	co_switch_out(t, false);
 	return t->wake;
 }
 

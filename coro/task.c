@@ -238,8 +238,9 @@ co_tid co_self(void)
 	return l->current ? l->current->id : 0;
 }
 
-/* Take the running task's pending cancel, if any. */
-bool co_take_cancel(void)
+/* Take the running task's pending cancel, if any. Not inlined: co_task_main
+ * lies under every suspended task, and its frame must stay one register. */
+__attribute__((noinline)) bool co_take_cancel(void)
 {
 	struct co_loop *l = co_me();
 	struct co_task *t = l->current;
