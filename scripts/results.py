@@ -399,15 +399,15 @@ def say_backends(run):
 
 
 def say_mn_speedup(run):
-    w = run.cores
+    mn, _ = speedup_rows(run, "mn", None)
+    w, _ = at_cores(run, mn)
+    if w is None or 1 not in mn:
+        return say("mn.no_w", w=run.cores)
     parts = []
     for m in ("threads", "procs", "mn", "go"):
         speedups, _ = speedup_rows(run, m, None)
         if w in speedups:
             parts.append(say("mn.part", model=m, s=speedups[w]))
-    mn, _ = speedup_rows(run, "mn", None)
-    if w not in mn or 1 not in mn:
-        return say("mn.no_w", w=w)
     return say("mn.text", cores=run.cores, w=w, parts=", ".join(parts), one=mn[1])
 
 
