@@ -2,7 +2,10 @@
  * Unit tests for the descriptor calls (coro/io.c): read and write over a
  * socketpair bigger than the socket buffers (so both sides park), a task
  * blocked in co_read is reached by cancel, co_wait_fd times out,
- * accept/connect over loopback TCP, and a cancelled read takes no data.
+ * accept/connect over loopback TCP, a cancelled read takes no data, and a
+ * listening socket taken by several accepts, a cancel and a co_close while
+ * connections wait leaves no descriptor open (io_uring holds accepted ones
+ * for the next co_accept).
  * Every test runs on each backend (backends.h).
  */
 #include <stdarg.h>
@@ -16,6 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <dirent.h>
 
 #include "coro.h"
 #include "backends.h"
@@ -235,6 +239,94 @@ static void test_accept_connect_over_loopback(void **state)
 	run_both(tcp_body);
 }
 
+#define CLIENTS 5
+#define ACCEPTED 3
+
+/* Accept ACCEPTED connections, read a byte from each, close it. */
+static int accept_some(void *arg, intptr_t *value)
+{
+	int lfd = (int)(intptr_t)arg;
+	char b;
+
+	for (int i = 0; i < ACCEPTED; i++) {
+		int c = co_accept(lfd, NULL, NULL);
+		if (c < 0)
+			return c;
+		if (co_read(c, &b, 1) != 1)
+			return -EPROTO;
+		co_close(c);
+		++*value;
+	}
+	return 0;
+}
+
+static int accept_one(void *arg, intptr_t *value)
+{
+	int c = co_accept((int)(intptr_t)arg, NULL, NULL);
+
+	*value = c;
+	return c < 0 ? c : 0;
+}
+
+static int listener_body(void *arg, intptr_t *value)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof a;
+	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), cfd[CLIENTS];
+	intptr_t got = 0;
+	co_tid srv, late;
+	(void)arg;
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &len), 0);
+	assert_int_equal(listen(lfd, 16), 0);
+	/* A task waiting in co_accept with nothing to accept is cancelled. */
+	assert_int_equal(co_spawn(&late, accept_one, (void *)(intptr_t)lfd), 0);
+	co_sleep(co_now() + CO_MS);
+	assert_int_equal(co_cancel(late), 0);
+	assert_int_equal(co_join(late, NULL), -ECANCELED);
+	assert_int_equal(co_spawn(&srv, accept_some, (void *)(intptr_t)lfd), 0);
+	for (int i = 0; i < CLIENTS; i++) {
+		cfd[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		assert_true(cfd[i] >= 0);
+		assert_int_equal(co_connect(cfd[i], (struct sockaddr *)&a, sizeof a), 0);
+		assert_int_equal(co_write(cfd[i], "x", 1), 1);
+	}
+	assert_int_equal(co_join(srv, &got), 0);
+	assert_int_equal(got, ACCEPTED);
+	/* The two left wait in the backlog, or accepted and held: one more
+	 * co_accept takes one, co_close of the listener drops the other. */
+	assert_int_equal(co_spawn(&late, accept_one, (void *)(intptr_t)lfd), 0);
+	assert_int_equal(co_join(late, &got), 0);
+	assert_true(got >= 0);
+	co_close((int)got);
+	assert_int_equal(co_close(lfd), 0);
+	for (int i = 0; i < CLIENTS; i++)
+		close(cfd[i]);
+	*value = 1;
+	return 0;
+}
+
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static void test_a_listener_closed_while_connections_wait_leaves_none_open(void **state)
+{
+	(void)state;
+	int before = open_fds();
+	run_both(listener_body);
+	assert_int_equal(open_fds(), before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -243,6 +335,7 @@ int main(void)
 		CO_TEST(test_accept_connect_over_loopback),
 		CO_TEST(test_a_cancelled_read_takes_nothing),
 		CO_TEST(test_read_by_gives_up_at_its_deadline),
+		CO_TEST(test_a_listener_closed_while_connections_wait_leaves_none_open),
 	};
 	return run_on_each_backend("test_coro_io", tests);
 }
