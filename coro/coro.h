@@ -288,7 +288,9 @@ int co_on_done(co_tid id, co_done_fn fn, void *data);
 /*
  * A task group (asyncio.TaskGroup): co_group_wait waits for every task
  * spawned into the group; the first task to fail (status other than 0 or
- * -ECANCELED) gets the rest cancelled. co_group_wait collects every task,
+ * -ECANCELED) gets the rest cancelled, and so is a task spawned into the
+ * group after that (with several loops a member may fail while its owner
+ * is still spawning). co_group_wait collects every task,
  * frees the group and returns that first failure, or 0. If the waiting task
  * itself is cancelled, the group's tasks are cancelled too and it returns
  * -ECANCELED once they have finished. The group owns its tasks: do not

@@ -81,9 +81,12 @@ struct co_task {
 	/* The thread that runs it, or its home loop's while it is parked (sched.c). */
 	bool copy_mode : 1, started : 1, timed : 1, in_ring : 1;
 	uint8_t fd_events : 2;
-	/* Written by other threads, under the runtime lock alone: a byte of their own. */
+	/* Written by other threads, under the runtime lock alone: a byte of their
+	 * own (the zero-width field makes it another memory location, C11 3.14). */
+	uint8_t : 0;
 	bool done : 1, detached : 1, cancel_pending : 1;
 	bool waking : 1;            /* loops > 1: in its home loop's inbox (sched.c) */
+	bool ending : 1;            /* its done callbacks have run */
 #ifdef CO_TSAN
 	void *tsan_fiber;
 #endif
@@ -185,6 +188,7 @@ struct co_loop {
 	int index;                  /* in rt->loops */
 	int lock_depth;             /* this thread's holds of rt->mu */
 	bool requeue;               /* the task that just switched out yielded */
+	bool ended;                 /* it ended (loops > 1: still to be marked done) */
 	pthread_mutex_t mu;         /* loops > 1: runq, pinq, inbox */
 	struct co_task *pinq_head, *pinq_tail;   /* runnable here only */
 	long pinned;
@@ -250,9 +254,10 @@ static inline void co_unlock(struct co_loop *l)
 	if (l->mt)
 		co_unlock_slow(l);
 }
-int co_lock_park(struct co_loop *l);              /* hold mu to park; the depth before */
-void co_lock_restore(struct co_loop *l, int depth);   /* did not park after all */
-void co_lock_resume(int depth);                   /* after the park: hold it again */
+int co_lock_hold(struct co_loop *l);              /* hold mu; the depth before */
+void co_lock_restore(struct co_loop *l, int depth);   /* back to that depth */
+void co_lock_drop(struct co_loop *l);             /* let go entirely, to switch */
+void co_lock_resume(int depth);                   /* after the switch: hold it again */
 void co_sched_enqueue(struct co_loop *l, struct co_task *t, bool pin);
 struct co_task *co_sched_dequeue(struct co_loop *l);
 void co_sched_after(struct co_loop *l, struct co_task *t);   /* t switched out */
@@ -319,6 +324,7 @@ void co_cancel_all(void);
 void co_tasks_teardown(void);
 int co_spawn_main(co_tid *id, co_fn fn, void *arg);
 bool co_take_cancel(void);                        /* the running task's pending cancel */
+void co_task_finished(struct co_task *t);         /* mark done, wake waiters */
 
 /* offload.c */
 void co_offload_drain(void);                      /* completions -> tasks */

@@ -15,13 +15,14 @@ void co_fiber_setup(void)
 
 void co_switch_in(struct co_task *t)
 {
-	struct co_stack *s = t->copy_mode ? co_loop.shared : t->stack;
+	struct co_stack *s;
 #ifdef CO_ASAN
 	void *fake = NULL;
 #endif
 
 	if (t->copy_mode)
-		co_copy_in(t);
+		co_copy_in(t);      /* may make this loop's copy stack (a stolen task) */
+	s = t->copy_mode ? co_loop.shared : t->stack;
 	t->started = true;
 	co_loop.current = t;
 	co_loop.stats.switches++;

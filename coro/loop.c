@@ -168,15 +168,16 @@ static __attribute__((noinline, cold)) int park_cancelled(struct co_task *t, enu
  * (and a copy task saves), holds one register.
  */
 /*
- * With other loops about: the runtime lock is held from here until the
- * switch is over (the scheduler drops it, sched.c), and the task may come
- * back on another thread, so its loop is read afresh.
+ * With other loops about: park under the runtime lock, drop it whole for
+ * the switch (only this thread can make t runnable again, sched.c), and
+ * take it back as the caller held it, perhaps on another thread: the loop
+ * is read afresh.
  */
 static __attribute__((noinline)) int park_mt(enum co_park why, int64_t deadline)
 {
 	struct co_loop *l = co_me();
 	struct co_task *t = l->current;
-	int depth = co_lock_park(l);
+	int depth = co_lock_hold(l);
 
 	if (t->cancel_pending) {
 		int err = park_cancelled(t, why);
@@ -187,6 +188,7 @@ static __attribute__((noinline)) int park_mt(enum co_park why, int64_t deadline)
 	t->deadline = deadline;
 	if (deadline != CO_FOREVER)
 		co_timer_add(t);
+	co_lock_drop(l);
 	co_switch_out(t, false);
 	co_lock_resume(depth);
 	return t->wake;
@@ -259,7 +261,10 @@ static void run_ready(void)
 /* The same with other loops about: queues locked, t handed back by sched.c. */
 static void run_ready_mt(void)
 {
-	for (long n = co_loop.runnable + co_loop.pinned; n > 0; n--) {
+	long n = __atomic_load_n(&co_loop.runnable, __ATOMIC_RELAXED) +
+		 __atomic_load_n(&co_loop.pinned, __ATOMIC_RELAXED);
+
+	for (; n > 0; n--) {
 		struct co_task *t = co_sched_dequeue(&co_loop);
 		if (t == NULL)
 			break;

@@ -132,8 +132,8 @@ void co_unlock_slow(struct co_loop *l)
 		pthread_mutex_unlock(&l->rt->mu);
 }
 
-/* Before a switch that parks: hold the lock (the scheduler will drop it). */
-int co_lock_park(struct co_loop *l)
+/* Hold the lock (a park, a yield); the depth the caller held it at. */
+int co_lock_hold(struct co_loop *l)
 {
 	int depth = l->lock_depth;
 
@@ -142,11 +142,20 @@ int co_lock_park(struct co_loop *l)
 	return depth;
 }
 
-/* The park did not happen (a cancel was pending): back to depth. */
+/* The switch did not happen after all (a cancel was pending): back to depth. */
 void co_lock_restore(struct co_loop *l, int depth)
 {
 	if (l->mt && depth == 0)
 		co_unlock_slow(l);
+}
+
+/* Before the switch: let go of every hold (the task may resume elsewhere). */
+void co_lock_drop(struct co_loop *l)
+{
+	if (l->mt && l->lock_depth > 0) {
+		l->lock_depth = 0;
+		pthread_mutex_unlock(&l->rt->mu);
+	}
 }
 
 /* After the park, on whatever thread: hold it again if the caller did. */
@@ -262,24 +271,23 @@ struct co_task *co_sched_dequeue(struct co_loop *l)
 }
 
 /*
- * t has switched out to this scheduler, holding rt->mu (it parked, yielded
- * or finished): finish with it, then let the others see it.
+ * t has switched out to this scheduler: it parked, yielded, or ended.
+ * Only now may anyone run it again, or (ended) free its stack.
  */
 void co_sched_after(struct co_loop *l, struct co_task *t)
 {
-	bool requeue = l->requeue;
+	bool requeue = l->requeue, ended = l->ended;
 
-	l->requeue = false;
-	if (t->done) {
+	l->requeue = l->ended = false;
+	if (ended) {
+		co_lock(l);
+		co_task_finished(t);
 		co_task_unstack(t);
 		if (t->detached)
 			co_task_free(t);
+		co_unlock(l);
 	} else if (requeue) {
 		co_sched_enqueue(l, t, false);
-	}
-	if (l->lock_depth > 0) {
-		l->lock_depth = 0;
-		pthread_mutex_unlock(&l->rt->mu);
 	}
 }
 
@@ -335,7 +343,7 @@ void co_remote_ready(struct co_loop *l, struct co_task *t, int wake)
 	t->waking = true;
 	pthread_mutex_lock(&home->mu);
 	t->next = home->inbox;
-	home->inbox = t;
+	STORE(&home->inbox, t);
 	pthread_mutex_unlock(&home->mu);
 	l->stats.xwakeups++;
 	wake_loop(home);

@@ -185,18 +185,15 @@ static void group_failed(struct co_group *g, struct co_task *t)
 }
 
 /*
- * t's function has returned: run its callbacks, wake its waiters. Not
- * inlined: co_task_main's frame lies under every suspended task's, and a
- * copy task saves it at each switch; without this it needs four registers.
+ * t is over: mark it done, wake its waiters. With one loop finish() does
+ * it at once; with more, the scheduler does once t has switched out for
+ * good (sched.c), so that a joiner on another thread cannot free the
+ * stack t still runs on. Under the runtime lock.
  */
-static __attribute__((noinline)) void finish(struct co_task *t)
+void co_task_finished(struct co_task *t)
 {
 	struct co_rt *r = rt();
 
-	/* Held until this task has switched out for good (sched.c). */
-	co_lock(co_me());
-	for (struct co_callback *c = t->callbacks; c; c = c->next)
-		c->fn(t->id, t->status, t->value, c->data);
 	t->done = true;
 	t->cancel_pending = false;
 	t->done_seq = ++r->done_seq;
@@ -215,6 +212,27 @@ static __attribute__((noinline)) void finish(struct co_task *t)
 	}
 	if (r->mt && (t->id == r->main_id || r->unfinished == 0))
 		co_sched_notify(r);
+}
+
+/*
+ * t's function has returned: run its callbacks (on its own stack), then
+ * finish it (now, or with other loops about once it has switched out). Not
+ * inlined: co_task_main's frame lies under every suspended task's, and a
+ * copy task saves it at each switch; without this it needs four registers.
+ */
+static __attribute__((noinline)) void finish(struct co_task *t)
+{
+	struct co_loop *l = co_me();
+
+	co_lock(l);
+	for (struct co_callback *c = t->callbacks; c; c = c->next)
+		c->fn(t->id, t->status, t->value, c->data);
+	t->ending = true;           /* a callback added from now on runs at once */
+	if (l->mt)
+		l->ended = true;    /* the scheduler finishes it (sched.c) */
+	else
+		co_task_finished(t);
+	co_unlock(l);
 }
 
 /* Every task starts here (co_ctx_make's fn) and never returns. */
@@ -262,12 +280,13 @@ int co_yield(void)
 
 	if (!co_usable("co_yield"))
 		return -EPERM;
-	depth = co_lock_park(l);
+	depth = co_lock_hold(l);
 	if (t->cancel_pending) {
 		t->cancel_pending = false;
 		co_lock_restore(l, depth);
 		return -ECANCELED;
 	}
+	co_lock_drop(l);
 	l->requeue = true;
 	co_switch_out(t, false);
 	co_lock_resume(depth);
@@ -532,7 +551,7 @@ static int on_done_locked(co_tid id, co_done_fn fn, void *data)
 
 	if ((t = find("co_on_done", id)) == NULL)
 		return -ESRCH;
-	if (t->done) {
+	if (t->done || t->ending) {
 		fn(t->id, t->status, t->value, data);
 		return 0;
 	}
@@ -570,6 +589,10 @@ static int group_spawn_locked(struct co_group *g, co_tid *id, co_fn fn, void *ar
 	err = spawn(&g->ids[g->n], fn, arg, g);
 	if (err)
 		return err;
+	/* A member has failed already (on another loop, while the owner still
+	 * spawns): the newcomer is one of "the rest". */
+	if (g->failure)
+		cancel_task(co_task_lookup(g->ids[g->n]));
 	if (id)
 		*id = g->ids[g->n];
 	g->n++;
