@@ -23,10 +23,11 @@
 # BUILD/<binary> is there, with the io and net sizes of its fanout and the
 # cpu sizes of its language (scripts/profiles.sh). A model whose fanout is
 # "one" runs the cpu list on one worker (its language's sequential
-# baseline); the others run it at each W. Every reference model whose
-# fanout is "loop" also runs its io once at SLEEPERS_N x SLEEPERS_MS
-# (sleepers.csv: its own wall time and peak RSS, the million-sleepers
-# headline). A program in build/bench/ joins as a CSV step; the Python
+# baseline); the others run it at each W. Every model whose fanout is
+# "loop", the suite's (coro, mn) and the reference ones alike, also runs its
+# io once at SLEEPERS_N x SLEEPERS_MS (sleepers.csv: its own wall time and
+# peak RSS, the million-sleepers headline; one loop, M:N and Go in one CSV of
+# one run). A program in build/bench/ joins as a CSV step; the Python
 # programs that are not models (models/python/gil_sweep.py, the real GIL's
 # twin of bench/gil_sweep) join when a Python model is built. A program in
 # BUILD/ that is not in the table is refused; a table row whose program is
@@ -66,7 +67,7 @@ TIDY_HEADER=model,workload,tasks,workers,ms,n,runs,median_s,mean_s,stddev_s,min_
 # The microbenchmarks and experiments, in run order, with their CSV headers:
 # contracts fixed in the project brief; a program printing another header
 # fails its step.
-BENCH_PROGRAMS="lat_switch cost_create mem_task limits coro_scale gil_scaling gil_sweep gil_convoy heartbeat net_backends"
+BENCH_PROGRAMS="lat_switch cost_create mem_task limits coro_scale gil_scaling gil_sweep gil_convoy heartbeat net_backends mn_uneven"
 header_lat_switch=mechanism,placement,round_trips,median_ns,p10_ns,p90_ns,min_ns,max_ns,vol_switches_per_round_trip
 header_cost_create=model,variant,n,median_ns,p10_ns,p90_ns,min_ns,max_ns
 header_mem_task=model,variant,n,bytes_per_task,total_kb,metric,faults_per_task
@@ -77,6 +78,7 @@ header_gil_sweep=threads,interval_us,median_s,tasks_per_s,handoffs,handoffs_per_
 header_gil_convoy=lock,cpu_threads,ops,ops_per_s,p50_us,p99_us,max_us
 header_heartbeat=mode,job_s,ticks,missed,lag_p50_ms,lag_p99_ms,lag_max_ms
 header_net_backends=role,backend,tasks,ms,wall_s,syscalls_per_request,epoll_wait,epoll_ctl,io_uring_enter,read,write,accept,connect,close,other
+header_mn_uneven=steal,loops,tasks,runs,median_s,min_s,max_s,steals,migrations,busiest_share
 # The sleepers step's own CSV (one row per model, from its --json report).
 header_sleepers=model,tasks,ms,wall_s,max_rss_kb
 # The serve step's CSV (scripts/serve.sh: one row per server and load):
@@ -195,7 +197,7 @@ plan_steps() {
 			built "$model" && echo "$suite $model"
 		done
 	done
-	for model in $(models_where 'f("side") == "reference" && f("fanout") == "loop" && has("suites", "io")'); do
+	for model in $(models_where 'f("fanout") == "loop" && has("suites", "io")'); do
 		built "$model" && echo "sleepers $model"
 	done
 	if command -v wrk >/dev/null 2>&1; then

@@ -28,7 +28,7 @@ BUILD=${BUILD:-build}
 # The interpreter itself, not a shim in front of it (a pyenv shim costs 0.3 s a call).
 PY=${PYTHON:-$(python3 -c 'import sys; print(sys.executable)')}
 RECORD_DIR=${RECORD_DIR:-results/demos}
-DEMOS="await gather wait_for blocking gil bot switch"
+DEMOS="await gather wait_for blocking gil bot switch mn"
 scale=1 div=1
 if [ "${DEMO_FAST:-}" = 1 ]; then
 	scale=0.1 div=10
@@ -43,6 +43,7 @@ title() {
 	gil) echo "5. the sum-of-squares list: threads, threads under the GIL, processes" ;;
 	bot) echo "6. the freezing bot: a heartbeat while a CPU job runs" ;;
 	switch) echo "7. what a context switch costs: coroutine, thread, process" ;;
+	mn) echo "8. cheap tasks and every core: one loop, W loops, a task that moves" ;;
 	*) return 1 ;;
 	esac
 }

@@ -159,3 +159,37 @@ demo_switch() {
 	}
 	"$PY" scripts/switch_bars.py "$d/lat.csv" || return 1
 }
+
+demo_mn() {
+	d=$1 n=$((600000000 / div)) w=$(nproc)
+	[ "$w" -ge 2 ] || w=2
+	if ! has mn || ! has demos/mn_move; then
+		say "build/mn or build/demos/mn_move is not built here: skipped."
+		return 0
+	fi
+	say "Four sum-of-squares tasks (n = $n) spawned by one task, as coroutines of the" \
+		"M:N scheduler (build/mn): on one loop, then on $w loops (one scheduler thread" \
+		"each, on $(nproc) CPUs), where idle loops steal the tasks. Then" \
+		"(demos/mn_move.c) a coroutine that computes, sleeps and computes again on 2" \
+		"loops while its own loop is busy: the other loop steals it when it wakes."
+	run_tl "$d/one.csv" "$BUILD/mn" cpu --tasks 4 --n $n --workers 1 --json || return 1
+	run_tl "$d/many.csv" "$BUILD/mn" cpu --tasks 4 --n $n --workers "$w" --json || return 1
+	"$BUILD/demos/mn_move" "$d" $((400 / div)) >"$d/out" || return 1
+	draw mn "one loop (mn --workers 1)=thread=$d/one.csv" \
+		"$w loops (mn --workers $w)=thread=$d/many.csv" \
+		"a task that moves after a sleep (2 loops)=thread=$d/move.csv" || return 1
+	echo
+	steals=$(jq -r .steals "$d/many.csv.out")
+	threads=$(awk -F, 'NR > 1 { print $4 }' "$d/many.csv" | sort -u | wc -l)
+	# Below 1.3x on 2 CPUs or more, another program held a CPU: say so.
+	busy=$(awk -v a="$(span "$d/one.csv")" -v b="$(span "$d/many.csv")" \
+		'BEGIN { if (b > 0 && a / b < 1.3) printf " (Far from %s: another program held the CPUs meanwhile.)", "'"$w"'x" }')
+	say "Lesson: on one loop the tasks ran back to back on one thread in" \
+		"$(span "$d/one.csv") s; on $w loops they ran on $threads threads at once in" \
+		"$(span "$d/many.csv") s, $(ratio "$(span "$d/one.csv")" "$(span "$d/many.csv")")x" \
+		"($steals tasks stolen from the loop they were spawned on).$busy The same" \
+		"coroutines, cheap to create, can use every core. The moving task went to sleep" \
+		"on one thread and woke on another: $(sed -n 's/^mover: //p' "$d/out"). After any" \
+		"suspension a task may resume elsewhere, so it must not keep a thread's own" \
+		"state (a thread-local, its thread id) across a sleep."
+}

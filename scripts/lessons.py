@@ -65,7 +65,7 @@ MIN_RUN_S = 0.05
 BENCH_SH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench.sh")
 # The columns that hold words; every other column holds a number.
 TEXT_COLUMNS = {"model", "workload", "mechanism", "placement", "variant", "stopped_by", "detail",
-                "stack_mode", "lock", "mode", "metric", "server", "load", "role", "backend"}
+                "stack_mode", "lock", "mode", "metric", "server", "load", "role", "backend", "steal"}
 # The columns a row may leave empty: the tidy CSVs' ms (cpu) and n (io, net),
 # lat_switch's switches per round trip (counted for the kernel rows only).
 # serve.csv's latencies are empty when wrk got no answer at all.
@@ -448,6 +448,23 @@ def fewer_syscalls(run):
     return (CONFIRMED if ok else NOT_CONFIRMED), evidence
 
 
+def mn_both(run):
+    if run.cores < 2:
+        return NOT_MEASURED, "one CPU: no scheduler can use every core here"
+    speedups, _ = speedup_rows(run, "mn", None)
+    w, s = at_cores(run, speedups)
+    if w is None:
+        return NOT_MEASURED, "no mn rows with 1 < W <= %d in cpu.csv" % run.cores
+    mn = run.select("sleepers", model="mn", tasks=1000000, ms=1000)
+    coro = run.select("sleepers", model="coro", tasks=1000000, ms=1000)
+    if not mn or not coro:
+        return NOT_MEASURED, "no mn and coro rows of 1,000,000 sleepers of 1 s in sleepers.csv (a smaller profile)"
+    m, c = mn[0]["wall_s"], coro[0]["wall_s"]
+    evidence = ("mn at W = %d on %d CPUs: %.2fx over seq, ideal %d; 1,000,000 sleepers of 1 s: "
+                "mn %s, one loop (coro) %s, %.2fx" % (w, run.cores, s, w, fmt_s(m), fmt_s(c), m / c))
+    return (CONFIRMED if s >= 0.75 * w and m <= 1.5 * c else NOT_CONFIRMED), evidence
+
+
 # (id, the claim, the rule in words, the check)
 LESSONS = [
     ("sum_vs_longest",
@@ -505,6 +522,11 @@ LESSONS = [
      "Under the mixed load (1 request in 100 a /cpu), the loop server's p99 is >= 1.3x the best "
      "p99 of the thread- and process-per-connection servers (serve.csv).",
      server_freeze),
+    ("mn_both",
+     "An M:N scheduler gets both: the loop's cheap tasks and every core.",
+     "With >= 2 CPUs, mn at W = the core count (or the largest W below it) reaches >= 0.75 x W over seq (cpu.csv), and its "
+     "1,000,000 sleepers of 1 s take <= 1.5x one loop's (coro's) wall (sleepers.csv).",
+     mn_both),
 ]
 
 

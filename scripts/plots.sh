@@ -209,6 +209,35 @@ draw_all() {
 	fi
 	draw_runtimes
 	draw_gil_real
+	draw_mn_speedup
+	if needs mn_uneven mn_uneven.csv; then
+		draw mn_uneven 1100,480
+	fi
+}
+
+# Chart 15: one loop, M:N and the others on the cpu list (mn_speedup.gp):
+# threads, procs, mn and Go against W, each over its own base (base_of),
+# one loop as mn at W = 1. Drawn when cpu.csv has mn's rows.
+draw_mn_speedup() {
+	f="$run/cpu.csv"
+	if [ "$(has_model "$f" mn)" != 1 ]; then
+		echo "  mn_speedup: left out, cpu.csv has no mn rows"
+		return
+	fi
+	set -- "cores=$cores"
+	models=""
+	for m in threads procs mn go; do
+		[ "$(has_model "$f" "$m")" = 1 ] || continue
+		base=$(base_of "$f" "$m")
+		[ -n "$base" ] || continue
+		models="$models $m"
+		set -- "$@" "base_$m=$base"
+	done
+	mn1=$(number "$f" median_s model mn workers 1)
+	mnbase=$(base_of "$f" mn)
+	[ -n "$mn1" ] && [ -n "$mnbase" ] &&
+		set -- "$@" "oneloop=$(awk -v b="$mnbase" -v m="$mn1" 'BEGIN { print b / m }')"
+	draw mn_speedup 900,560 "$@" "models=${models# }"
 }
 
 # Chart 9: the suite beside the runtimes you would use instead, per

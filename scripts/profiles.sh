@@ -24,7 +24,7 @@
 #                       list would take minutes; the same W everywhere, so
 #                       that speedups compare W for W
 #   SLEEPERS_N, SLEEPERS_MS
-#                       the once-only io run of each reference event loop
+#                       the once-only io run of each event loop (suite and reference)
 #                       (sleepers.csv), SLEEPERS_N_<lang> for one language
 #   SERVE_C             the connection counts C wrk holds on each server model
 #                       (models/servers.tsv), SERVE_SECONDS each run's length,

@@ -398,6 +398,28 @@ def say_backends(run):
         for role, n, e, u in pairs))
 
 
+def say_mn_speedup(run):
+    mn, _ = speedup_rows(run, "mn", None)
+    w, _ = at_cores(run, mn)
+    if w is None or 1 not in mn:
+        return say("mn.no_w", w=run.cores)
+    parts = []
+    for m in ("threads", "procs", "mn", "go"):
+        speedups, _ = speedup_rows(run, m, None)
+        if w in speedups:
+            parts.append(say("mn.part", model=m, s=speedups[w]))
+    return say("mn.text", cores=run.cores, w=w, parts=", ".join(parts), one=mn[1])
+
+
+def say_mn_uneven(run):
+    on, off = run.select("mn_uneven", steal="on"), run.select("mn_uneven", steal="off")
+    if not on or not off:
+        return say("uneven.none")
+    a, b = on[0], off[0]
+    return say("uneven.text", runs=a["runs"], on=fmt_s(a["median_s"]), steals=fmt_n(a["steals"]),
+               share_on=a["busiest_share"], off=fmt_s(b["median_s"]), x=b["median_s"] / a["median_s"])
+
+
 # (chart file, what it needs, what it says)
 CHARTS = [
     ("io_wall", ["io"], lambda run: say_fanout(run, "io")),
@@ -414,6 +436,8 @@ CHARTS = [
     ("serve_rps", ["serve"], say_serve_rps),
     ("serve_p99", ["serve"], say_serve_p99),
     ("serve_mixed", ["serve"], say_serve_mixed),
+    ("mn_speedup", ["mn_cpu"], say_mn_speedup),
+    ("mn_uneven", ["mn_uneven"], say_mn_uneven),
 ]
 GIL_CSVS = ("gil_scaling", "gil_sweep", "gil_convoy", "heartbeat")
 
@@ -423,6 +447,8 @@ def has_data(run, need):
         return any(run.rows(n) for n in GIL_CSVS)
     if need == "runtimes":
         return any(models_of(run, n, "reference") for n in ("io", "cpu", "net"))
+    if need == "mn_cpu":
+        return bool(run.select("cpu", model="mn"))
     if need == "gil_real":
         return (all(run.select("cpu", model=m) for m in ("seq", "gil", "py_seq", "py_threads"))
                 or bool(run.rows("gil_sweep") and run.rows("py_gil_sweep")))
@@ -453,7 +479,8 @@ def sleeper_rows(run):
     coro_scale's (the suite's coroutines, per stack mode) and sleepers.csv's."""
     out = [("coro (%s stacks)" % r["stack_mode"], "coro", r["tasks"], r["ms"], r["wall_s"], r["max_rss_kb"])
            for r in run.select("coro_scale", model="coro")]
-    out += [(r["model"], r["model"], r["tasks"], r["ms"], r["wall_s"], r["max_rss_kb"])
+    out += [(say("headline.sleeper_suite", model=r["model"]) if models.is_suite(r["model"]) else r["model"],
+             r["model"], r["tasks"], r["ms"], r["wall_s"], r["max_rss_kb"])
             for r in run.rows("sleepers") or []]
     return out
 
@@ -479,7 +506,7 @@ def headline_sleepers(run):
                         x=s[2] / r[2]), ""]
     have = {r[1] for r in rows}
     absent = [say("absent", model=m, why=why_absent(run, m, "sleepers"))
-              for m in models.names(side="reference", fanout="loop") if m not in have]
+              for m in models.names(fanout="loop") if m not in have and "io" in models.get(m, "suites")]
     if absent:
         out += [" ".join(absent), ""]
     others = {}

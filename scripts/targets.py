@@ -16,7 +16,7 @@ reader should read them) and its check, a function of the run returning
 make most checks a line or two. Then a fixture figure that meets it and a
 set_cell in harness.bats that moves it past.
 """
-from lessons import backend_pairs, fmt_n, fmt_s, measured
+from lessons import at_cores, backend_pairs, fmt_n, fmt_s, measured, speedup_rows
 
 MET = "met"
 MISSED = "missed"
@@ -184,6 +184,65 @@ def uring_vs_epoll(column, bound, what):
     return check
 
 
+def mn_cpu(run):
+    """mn's cpu speedup at W = cores against threads', both over seq (cpu.csv)."""
+    if run.cores < 2:
+        return NOT_MEASURED, "one CPU: no model can speed up here"
+    mn, _ = speedup_rows(run, "mn", None)
+    th, _ = speedup_rows(run, "threads", None)
+    w, _ = at_cores(run, {k: v for k, v in mn.items() if k in th})
+    if w is None:
+        return NOT_MEASURED, "no mn and threads rows at a common 1 < W <= %d (the core count) in cpu.csv" % run.cores
+    return verdict(mn[w] >= 0.9 * th[w]), "W = %d: mn %.2fx, threads %.2fx over seq: %.2f" % (
+        w, mn[w], th[w], mn[w] / th[w])
+
+
+def sleepers_row(run, model, tasks=1000000, ms=1000):
+    rows = run.select("sleepers", model=model, tasks=tasks, ms=ms)
+    return rows[0] if rows else None
+
+
+def mn_million(run):
+    """mn's 1,000,000 sleepers of 1 s against one loop (coro) and Go (sleepers.csv)."""
+    mn, coro, go = (sleepers_row(run, m) for m in ("mn", "coro", "go"))
+    if mn is None or coro is None or go is None:
+        return NOT_MEASURED, "no mn, coro and go rows of 1,000,000 x 1 s in sleepers.csv (go not built, or a smaller profile)"
+    w, r, g = mn["wall_s"] / coro["wall_s"], mn["max_rss_kb"] / coro["max_rss_kb"], mn["wall_s"] / go["wall_s"]
+    return verdict(w <= 1.25 and r <= 1.2 and g <= 0.5), (
+        "mn %s, %s peak RSS; one loop (coro) %s, %s; go %s: wall %.2fx, RSS %.2fx one loop's, wall %.2fx go's"
+        % (fmt_s(mn["wall_s"]), gb(mn["max_rss_kb"]), fmt_s(coro["wall_s"]), gb(coro["max_rss_kb"]),
+           fmt_s(go["wall_s"]), w, r, g))
+
+
+def gb(kb):
+    return "%.2f GB" % (kb * 1024 / 1e9)
+
+
+def mn_uneven(run):
+    """Uneven work on 2 loops: stealing on against off (mn_uneven.csv)."""
+    if run.cores < 2:
+        return NOT_MEASURED, "one CPU: two loops cannot run at once here"
+    on = run.select("mn_uneven", steal="on", loops=2)
+    off = run.select("mn_uneven", steal="off", loops=2)
+    if not on or not off:
+        return NOT_MEASURED, "no steal on and off rows at 2 loops in mn_uneven.csv"
+    a, b = on[0], off[0]
+    return verdict(b["median_s"] >= 1.8 * a["median_s"]), (
+        "%d tasks on 2 loops, median of %d: stealing on %s (%s steals), off %s: %.2fx"
+        % (a["tasks"], a["runs"], fmt_s(a["median_s"]), fmt_n(a["steals"]), fmt_s(b["median_s"]),
+           b["median_s"] / a["median_s"]))
+
+
+def mn_net(run):
+    """10,000 net requests of 100 ms: mn against one loop (net.csv)."""
+    mn = run.select("net", model="mn", tasks=10000, ms=100)
+    coro = run.select("net", model="coro", tasks=10000, ms=100)
+    if not mn or not coro:
+        return NOT_MEASURED, "no mn and coro rows at N = 10,000, d = 100 ms in net.csv"
+    a, b = mn[0]["median_s"], coro[0]["median_s"]
+    return verdict(a <= 1.1 * b), "mn %s, one loop (coro) %s: %.2fx" % (fmt_s(a), fmt_s(b), a / b)
+
+
 TARGETS = [
     ("switch_floor", "One coroutine switch within 1.8x of a bare switch that leaves by pop; jmp as it does",
      "lat_switch: coro median <= 1.8 x bare_jmp median", ratio_target("coro", "bare_jmp", 1.8)),
@@ -220,6 +279,15 @@ TARGETS = [
     ("uring_wall", "io_uring: wall time no worse than epoll's, N = 10,000",
      "net_backends, client and server at N = 10,000: io_uring's wall_s <= 1.1 x epoll's (the 0.1 is noise)",
      uring_vs_epoll("wall_s", 1.1, "s wall")),
+    ("mn_cpu", "M:N: the cpu list at W = cores at least 0.9x the threads model's speedup",
+     "cpu.csv, W = the core count (>= 2; else the largest W below it both ran): mn's speedup over seq >= 0.9 x threads'", mn_cpu),
+    ("mn_million", "M:N: 1,000,000 tasks sleeping 1 s within 1.25x of one loop's wall and 1.2x its peak RSS, at most 0.5x Go's wall",
+     "sleepers.csv, 1,000,000 x 1 s, mn at W = cores: wall <= 1.25 x coro's, max RSS <= 1.2 x coro's, wall <= 0.5 x go's",
+     mn_million),
+    ("mn_uneven", "M:N: uneven work spawned from one task at least 1.8x faster with stealing than without, on 2 loops",
+     "mn_uneven.csv, 2 loops, >= 2 CPUs: steal off median >= 1.8 x steal on median", mn_uneven),
+    ("mn_net", "M:N: 10,000 net requests of 100 ms no slower than one loop",
+     "net.csv, N = 10,000, d = 100 ms: mn median <= 1.1 x coro's (the 0.1 is noise)", mn_net),
 ]
 
 

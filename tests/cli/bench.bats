@@ -182,3 +182,21 @@ bad_bench() {
 @test "bench: stray argument" { bad_bench lat_switch "quick: unexpected argument" quick; }
 @test "bench: unknown mechanism" { bad_bench lat_switch "--only: invalid value 'fibre'" --only fibre; }
 @test "bench: unknown model" { bad_bench cost_create "--only: invalid value 'fiber' (accepted: coro|thread|process|all)" --only fiber; }
+
+@test "mn_uneven smoke: its CSV header, stealing on and off, steals counted only when on" {
+	[ "$FLAVOUR" = default ] || skip "benchmark: default build only"
+	run --separate-stderr "$BUILD/bench/mn_uneven" --scale smoke
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "steal,loops,tasks,runs,median_s,min_s,max_s,steals,migrations,busiest_share" ]
+	[ "${#lines[@]}" -eq 3 ]
+	[[ "${lines[1]}" == on,2,64,1,* ]]
+	[[ "${lines[2]}" == off,2,64,1,* ]]
+	# Off: one loop started every task, none stolen. On: the other loop stole some.
+	[ "$(echo "${lines[2]}" | cut -d, -f8,10)" = 0,1.000 ]
+	[ "$(echo "${lines[1]}" | cut -d, -f8)" -gt 0 ]
+	run "$BUILD/bench/mn_uneven" --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"--scale"* ]]
+	run "$BUILD/bench/mn_uneven" --scale huge
+	[ "$status" -eq 2 ]
+}

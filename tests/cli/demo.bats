@@ -35,11 +35,11 @@ workers() {
 	awk -F, -v s="$2" '$1 == s { print $5 }' "$1" | sort -u | wc -l
 }
 
-@test "LIST=1 lists the seven demos; an unknown one is refused with exit 2" {
+@test "LIST=1 lists the eight demos; an unknown one is refused with exit 2" {
 	run env LIST=1 sh scripts/demo.sh
 	[ "$status" -eq 0 ]
-	[ "${#lines[@]}" -eq 7 ]
-	for d in await gather wait_for blocking gil bot switch; do
+	[ "${#lines[@]}" -eq 8 ]
+	for d in await gather wait_for blocking gil bot switch mn; do
 		[[ "$output" == *"$d "* ]]
 	done
 	run --separate-stderr env DEMO=nosuch sh scripts/demo.sh
@@ -51,7 +51,7 @@ workers() {
 	python_only
 	run make -s demo LIST=1
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"await "*"switch "* ]]
+	[[ "$output" == *"await "*"switch "*"mn "* ]]
 }
 
 @test "demo 1: task 1 starts before task 0 ends only when spawned; RECORD=1 draws it" {
@@ -163,4 +163,20 @@ workers() {
 	[[ "$output" == *$'\033['* ]]
 	run script -qec "env NO_COLOR=1 DEMO=await sh scripts/demo.sh" /dev/null
 	[[ "$output" != *$'\033['* ]]
+}
+
+@test "demo 8: one loop runs the cpu tasks on one thread, W loops on several; a task moves after a sleep" {
+	[ -x "$BUILD/mn" ] || skip "no build/mn"
+	run env RECORD=1 DEMO=mn sh scripts/demo.sh
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	csv=$(recorded mn)
+	[ "$(workers "$csv" "one loop (mn --workers 1)")" -eq 1 ]
+	w=$(nproc)
+	[ "$w" -ge 2 ] || w=2
+	[ "$(workers "$csv" "$w loops (mn --workers $w)")" -ge 2 ]
+	# The mover's two parts, one label, on two threads.
+	[ "$(awk -F, '$1 ~ /^a task that moves/ && $2 == "mover (sleeps midway)"' "$csv" | wc -l)" -eq 2 ]
+	[ "$(awk -F, '$1 ~ /^a task that moves/ && $2 == "mover (sleeps midway)" { print $5 }' "$csv" | sort -u | wc -l)" -eq 2 ]
+	[[ "$(flat)" =~ woke\ on\ another:\ thread\ [0-9]+\ -\>\ thread\ [0-9]+\ \(moved\) ]]
+	[[ "$(flat)" =~ on\ $w\ loops\ they\ ran\ on\ [0-9]+\ threads ]]
 }

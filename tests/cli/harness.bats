@@ -25,7 +25,7 @@ valid_chart() {
 	esac
 }
 
-LESSONS="sum_vs_longest gil_no_speedup procs_speed_up switch_cost more_tasks loop_stall few_waits old_gil_battle fewer_syscalls c10k server_freeze"
+LESSONS="sum_vs_longest gil_no_speedup procs_speed_up switch_cost more_tasks loop_stall few_waits old_gil_battle fewer_syscalls c10k server_freeze mn_both"
 GIL_SHAPES="gil_cpu_shape gil_sweep_shape"
 
 # python_built: the smoke run had a Python model (bench.sh's own test).
@@ -143,12 +143,14 @@ smoke_only() {
 	done
 }
 
-@test "the smoke run's sleepers step: each reference event loop once, its own wall and peak RSS" {
+@test "the smoke run's sleepers step: each event loop once, the suite's too, its own wall and peak RSS" {
 	smoke_only
 	dir="$SMOKE_DIR/$(readlink "$SMOKE_DIR/latest")"
-	loops=$(models_where 'f("side") == "reference" && f("fanout") == "loop"' | while read -r m; do
+	loops=$(models_where 'f("fanout") == "loop" && has("suites", "io")' | while read -r m; do
 		if built "$m"; then echo "$m"; fi; done)
-	[ -n "$loops" ] || skip "no reference event loop built"
+	# One loop and M:N are among them, in the same CSV as the runtimes.
+	[[ " $(echo $loops) " == *" coro "* ]]
+	[[ " $(echo $loops) " == *" mn "* ]]
 	[ "$(head -n 1 "$dir/sleepers.csv")" = "$(contract sleepers)" ]
 	for m in $loops; do
 		echo "sleepers: $m"
@@ -200,6 +202,8 @@ smoke_only() {
 	dir="$SMOKE_DIR/$name"
 	charts="io_wall io_overhead cpu_speedup net_wall"
 	python_built && charts="$charts runtimes gil_real"
+	built mn && charts="$charts mn_speedup"
+	[ -x "$BUILD/bench/mn_uneven" ] && charts="$charts mn_uneven"
 	for chart in $charts; do
 		echo "chart $chart"
 		[ -f "$dir/charts/$chart.svg" ]
@@ -220,8 +224,10 @@ smoke_only() {
 	# coro_scale --scale smoke runs 10,000 tasks only: no figure for a million.
 	grep -q "^| 1,000,000 coroutines each sleeping 1 s | not measured |" "$md"
 	[ "$(verdict_of "$md" "1,000,000 coroutines sleeping 1 s")" = "not measured" ]
-	# Eleven lessons, each with a verdict.
-	[ "$(sed -n '/^## The lessons, checked/,$p' "$md" | grep -cE '\*\*(confirmed|not confirmed on this machine|not measured)\*\* \|$')" -eq 11 ]
+	# Twelve lessons, each with a verdict.
+	[ "$(sed -n '/^## The lessons, checked/,$p' "$md" | grep -cE '\*\*(confirmed|not confirmed on this machine|not measured)\*\* \|$')" -eq 12 ]
+	# The smoke run has no million sleepers: the M:N lesson says why.
+	[[ "$(grep -F '| An M:N scheduler gets both' "$md")" == *"| **not measured** |" ]]
 	if python_built; then
 		grep -q "($name/charts/runtimes.svg)" "$md"
 		grep -q "($name/charts/gil_real.svg)" "$md"
@@ -337,7 +343,7 @@ stopped_by() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" != *"left out"* ]]
-	for chart in io_wall io_overhead cpu_speedup switch create_mem limits gil net_wall runtimes gil_real; do
+	for chart in io_wall io_overhead cpu_speedup switch create_mem limits gil net_wall runtimes gil_real mn_speedup mn_uneven; do
 		valid_chart "$BATS_TEST_TMPDIR/run/charts/$chart.svg"
 		valid_chart "$BATS_TEST_TMPDIR/run/charts/$chart.png"
 	done
@@ -387,7 +393,8 @@ suite_only() {
 	md="$BATS_TEST_TMPDIR/R.md"
 	[ "$(sed -n '/^### 9\./,/^### 10\./p' "$md" | grep -c '^Not measured: ')" -eq 1 ]
 	# the two GIL comparisons, and the fan-out target (against py_threads)
-	[ "$(grep -c '| \*\*not measured\*\* |$' "$md")" -eq 3 ]
+	# and, without sleepers.csv, the M:N lesson and its million-sleepers target
+	[ "$(grep -c '| \*\*not measured\*\* |$' "$md")" -eq 5 ]
 	[ "$(grep -c '\*\*confirmed\*\*' "$md")" -eq 11 ]
 }
 
@@ -402,7 +409,7 @@ suite_only() {
 	with=$(printf '%s\n' "$output" | grep -E "^($(echo $LESSONS | tr ' ' '|'))	")
 	run python3 scripts/lessons.py "$BATS_TEST_TMPDIR/suite"
 	without=$(printf '%s\n' "$output" | grep -E "^($(echo $LESSONS | tr ' ' '|'))	")
-	[ "$(printf '%s\n' "$with" | wc -l)" -eq 11 ]
+	[ "$(printf '%s\n' "$with" | wc -l)" -eq 12 ]
 	[ "$with" = "$without" ]
 }
 
@@ -469,7 +476,7 @@ speedup_cell() {
 		printf '%s\n' "$confirmed" | grep -q "^$id	match	"
 		printf '%s\n' "$contradicted" | grep -q "^$id	do not match on this machine	"
 	done
-	[ "$(printf '%s\n' "$confirmed" | wc -l)" -eq 13 ]
+	[ "$(printf '%s\n' "$confirmed" | wc -l)" -eq 14 ]
 }
 
 @test "each GIL comparison flips alone when only its own data contradict it" {
@@ -512,7 +519,7 @@ speedup_cell() {
 }
 
 @test "each lesson flips alone when only its own data contradict it" {
-	for f in io cpu gil_scaling lat_switch limits heartbeat net_backends; do
+	for f in io cpu gil_scaling lat_switch limits heartbeat net_backends sleepers; do
 		rm -rf "$BATS_TEST_TMPDIR/run"
 		cp -r "$FIXTURES/run" "$BATS_TEST_TMPDIR/run"
 		cp "$FIXTURES/contradicts/$f.csv" "$BATS_TEST_TMPDIR/run/$f.csv"
@@ -522,7 +529,7 @@ speedup_cell() {
 		flipped=$(printf '%s\n' "$output" | grep -c "	not confirmed on this machine	" || true)
 		case $f in
 		io) [ "$flipped" -eq 2 ] ;;   # sum_vs_longest and few_waits
-		cpu) [ "$flipped" -eq 2 ] ;;  # gil_no_speedup and procs_speed_up
+		cpu) [ "$flipped" -eq 3 ] ;;  # gil_no_speedup, procs_speed_up and mn_both
 		gil_scaling) [ "$flipped" -eq 1 ] ;;  # old_gil_battle (cpu.csv comes first for the rest)
 		*) [ "$flipped" -eq 1 ] ;;
 		esac
@@ -546,7 +553,7 @@ for row in targets.check_targets(lessons.Run(sys.argv[1])): print(row[0], row[3]
 	t="$BATS_TEST_TMPDIR/t"
 	cp -r "$FIXTURES/run" "$t"
 	targets_of "$t" >"$t.before"
-	[ "$(grep -c '	met	' "$t.before")" -eq 16 ] || { cat "$t.before"; return 1; }
+	[ "$(grep -c '	met	' "$t.before")" -eq 20 ] || { cat "$t.before"; return 1; }
 	# Just past each limit: 1.81x bare_jmp and 1.04x boost_fcontext;
 	# swapcontext 11x; ping-pong 0.26x perf; creation 12x; memory 6x and
 	# 2,050 bytes; 2.1 s and 1.31 s (0.93x libuv); 1.2 s; 317 MB; 0.2 s
@@ -567,12 +574,19 @@ for row in targets.check_targets(lessons.Run(sys.argv[1])): print(row[0], row[3]
 	# io_uring's client at 0.51x epoll's system calls and 1.11x its wall.
 	set_cell "$t/net_backends.csv" client,uring,10000 6 5.62
 	set_cell "$t/net_backends.csv" client,uring,10000 5 0.811
+	# M:N: 0.898x threads' speedup at W = 2; a million sleepers in 1.255x
+	# one loop's wall; stealing 1.79x; 10,000 requests 1.108x one loop's
+	# (coro's 1.2 s above).
+	set_cell "$t/cpu.csv" mn,cpu,8,2 8 0.206
+	set_cell "$t/sleepers.csv" mn,1000000 4 1.82
+	set_cell "$t/mn_uneven.csv" on,2 5 0.66
+	set_cell "$t/net.csv" mn,net,10000 8 1.33
 	targets_of "$t" >"$t.after"
-	[ "$(grep -c '	missed	' "$t.after")" -eq 16 ] || { cat "$t.after"; return 1; }
+	[ "$(grep -c '	missed	' "$t.after")" -eq 20 ] || { cat "$t.after"; return 1; }
 	# With no rows, none is judged.
 	rm "$t"/*.csv
 	targets_of "$t" >"$t.none"
-	[ "$(grep -c '	not measured	' "$t.none")" -eq 16 ]
+	[ "$(grep -c '	not measured	' "$t.none")" -eq 20 ]
 }
 
 @test "with no data every lesson is not measured" {
@@ -580,7 +594,7 @@ for row in targets.check_targets(lessons.Run(sys.argv[1])): print(row[0], row[3]
 	cp "$FIXTURES/run/machine.json" "$BATS_TEST_TMPDIR/empty/"
 	run python3 scripts/lessons.py "$BATS_TEST_TMPDIR/empty"
 	[ "$status" -eq 0 ]
-	[ "$(printf '%s\n' "$output" | grep -c "	not measured	")" -eq 13 ]
+	[ "$(printf '%s\n' "$output" | grep -c "	not measured	")" -eq 14 ]
 }
 
 # row_of MD FIRST-CELL: the table row of MD whose first cell is FIRST-CELL.
@@ -598,7 +612,7 @@ row_of() {
 	[ "$(row_of "$md" "glibc swapcontext")" = "| glibc swapcontext | 218 ns per switch | 999 ns per switch | fixture source A |" ]
 	[ "$(row_of "$md" "I/O ops per second beside a CPU thread, new GIL")" = "| I/O ops per second beside a CPU thread, new GIL | 196 per second | Convoy effect: at most 200 times a second (fixture bullet, continued on a second line). | fixture source C. |" ]
 	grep -q "(run/charts/gil.svg)" "$md"
-	[ "$(grep -c '\*\*confirmed\*\*' "$md")" -eq 11 ]
+	[ "$(grep -c '\*\*confirmed\*\*' "$md")" -eq 12 ]
 	# The suite beside the runtimes, from the fixture's rows.
 	grep -q "(run/charts/runtimes.svg)" "$md"
 	[[ "$(cat "$md")" == *"29.8 ns per iteration"*"0.082 s"*"66x"* ]]
@@ -624,7 +638,7 @@ row_of() {
 	# coro_scale in the headline table, beside the Python reference.
 	[ "$(row_of "$md" "1,000,000 coroutines each sleeping 1 s")" = "| 1,000,000 coroutines each sleeping 1 s | auto stacks 1.4 s, 0.30 GB peak RSS; copy stacks 1.73 s, 0.29 GB peak RSS | 27.7 s wall, 1.2 GB peak RSS (fixture row) | fixture source D |" ]
 	# Every target met, by its rule, with the measured evidence.
-	[ "$(grep -c '| \*\*met\*\* |$' "$md")" -eq 16 ]
+	[ "$(grep -c '| \*\*met\*\* |$' "$md")" -eq 20 ]
 	[[ "$(grep -F "1.8x of a bare switch" "$md")" == *"| coro 12.1 ns, bare_jmp 7.2 ns: 1.68x | "*" | **met** |" ]]
 	# No bookkeeping in what a reader sees.
 	run ! grep -nE '\(#[0-9]|issue [0-9]|has not landed' "$md"
@@ -632,7 +646,7 @@ row_of() {
 	cp -r "$FIXTURES/contradicts" "$BATS_TEST_TMPDIR/contra"
 	python3 scripts/results.py --anchors "$FIXTURES/ANCHORS.md" --out "$BATS_TEST_TMPDIR/C.md" "$BATS_TEST_TMPDIR/contra"
 	[ "$(grep -c '| \*\*do not match on this machine\*\* |$' "$BATS_TEST_TMPDIR/C.md")" -eq 2 ]
-	[ "$(grep -c '| \*\*missed\*\* |$' "$BATS_TEST_TMPDIR/C.md")" -eq 8 ]
+	[ "$(grep -c '| \*\*missed\*\* |$' "$BATS_TEST_TMPDIR/C.md")" -eq 12 ]
 	python3 scripts/results.py --anchors "$BATS_TEST_TMPDIR/none.md" --out "$md" "$BATS_TEST_TMPDIR/run"
 	grep -q "The reference column is left out" "$md"
 	run ! grep -q "| reference | source |" "$md"
@@ -642,6 +656,9 @@ row_of() {
 	cp -r "$FIXTURES/run" "$BATS_TEST_TMPDIR/run"
 	set_cell "$BATS_TEST_TMPDIR/run/coro_scale.csv" 1000000,auto 4 3.0
 	set_cell "$BATS_TEST_TMPDIR/run/coro_scale.csv" 1000000,copy 4 3.2
+	# (and the suite's own io runs of a million, one loop and M:N)
+	set_cell "$BATS_TEST_TMPDIR/run/sleepers.csv" coro,1000000 4 3.1
+	set_cell "$BATS_TEST_TMPDIR/run/sleepers.csv" mn,1000000 4 3.3
 	python3 scripts/results.py --out "$BATS_TEST_TMPDIR/R.md" "$BATS_TEST_TMPDIR/run"
 	run ! grep -q "leads on wall time" "$BATS_TEST_TMPDIR/R.md"
 	grep -q "do not lead: uv takes 2.26 s against coro's 3 s (1.33x)" "$BATS_TEST_TMPDIR/R.md"
@@ -679,4 +696,43 @@ row_of() {
 	awk -F, '$1 == "coro" && $2 == "sleep" && $3 == 10 { seen = 1
 		if (!($6 > 0 && $9 >= 100 && $17 == 10 && $19 == 0)) { print "bad: " $0; bad = 1 } }
 		END { exit bad || !seen }' "$dir/serve.csv"
+}
+
+@test "the M:N figures: charts and sentences from the data, not measured with the reason" {
+	cp -r "$FIXTURES/run" "$BATS_TEST_TMPDIR/run"
+	sh scripts/plots.sh "$BATS_TEST_TMPDIR/run" >/dev/null
+	python3 scripts/results.py --out "$BATS_TEST_TMPDIR/R.md" "$BATS_TEST_TMPDIR/run"
+	md="$BATS_TEST_TMPDIR/R.md"
+	grep -q "(run/charts/mn_speedup.svg)" "$md"
+	grep -q "(run/charts/mn_uneven.svg)" "$md"
+	for m in threads procs mn go; do
+		grep -q "<title>$m</title>" "$BATS_TEST_TMPDIR/run/charts/mn_speedup.svg"
+	done
+	grep -q "<title>one loop (mn at W = 1)</title>" "$BATS_TEST_TMPDIR/run/charts/mn_speedup.svg"
+	# 0.36 / 0.186 over seq; on 0.56 s against off 1.18 s.
+	grep -q "threads 1.95x, procs 1.89x, mn 1.94x, go 1.96x. One loop, mn at W = 1, gets 0.99x" "$md"
+	grep -q "with stealing on 0.56 s (35 tasks stolen, the busiest loop started 54% of them), with stealing off 1.18 s (one loop ran them all): stealing made it 2.11x faster" "$md"
+	[ "$(row_of "$md" "mn (its io, once)")" = "| mn (its io, once) | 1,000,000 | 1.55 s | 0.32 GB |" ]
+	# Without mn's rows and mn_uneven.csv: both charts left out, said so.
+	grep -v '^mn,' "$FIXTURES/run/cpu.csv" >"$BATS_TEST_TMPDIR/run/cpu.csv"
+	rm "$BATS_TEST_TMPDIR/run/mn_uneven.csv" "$BATS_TEST_TMPDIR/run/charts/mn_"*
+	run sh scripts/plots.sh "$BATS_TEST_TMPDIR/run"
+	[[ "$output" == *"mn_speedup: left out, cpu.csv has no mn rows"* ]]
+	[[ "$output" == *"mn_uneven: left out, mn_uneven.csv is not in this run"* ]]
+	python3 scripts/results.py --out "$md" "$BATS_TEST_TMPDIR/run"
+	[ "$(sed -n '/^### 15\./,/^### 16\./p' "$md" | grep -c '^Not measured: cpu.csv has no rows of mn')" -eq 1 ]
+	[ "$(sed -n '/^### 16\./,/^## /p' "$md" | grep -c '^Not measured: build/bench/mn_uneven was not')" -eq 1 ]
+	run python3 scripts/lessons.py "$BATS_TEST_TMPDIR/run"
+	printf '%s\n' "$output" | grep -q "^mn_both	not measured	no mn rows with 1 < W <= 2 in cpu.csv"
+	targets_of "$BATS_TEST_TMPDIR/run" >"$BATS_TEST_TMPDIR/t"
+	grep -q "^mn_cpu	not measured	no mn and threads rows at a common 1 < W <= 2" "$BATS_TEST_TMPDIR/t"
+	grep -q "^mn_uneven	not measured	no steal on and off rows" "$BATS_TEST_TMPDIR/t"
+	# One CPU: no verdict on using every core.
+	jq '.cpus_usable = 1' "$FIXTURES/run/machine.json" >"$BATS_TEST_TMPDIR/run/machine.json"
+	cp "$FIXTURES/run/cpu.csv" "$BATS_TEST_TMPDIR/run/cpu.csv"
+	run python3 scripts/lessons.py "$BATS_TEST_TMPDIR/run"
+	printf '%s\n' "$output" | grep -q "^mn_both	not measured	one CPU"
+	targets_of "$BATS_TEST_TMPDIR/run" >"$BATS_TEST_TMPDIR/t"
+	grep -q "^mn_cpu	not measured	one CPU" "$BATS_TEST_TMPDIR/t"
+	grep -q "^mn_uneven	not measured	one CPU" "$BATS_TEST_TMPDIR/t"
 }
