@@ -336,7 +336,12 @@ ssize_t co_read(int fd, void *buf, size_t n);
 /* Write all n bytes (retrying partial writes): n or a negative errno. */
 ssize_t co_write(int fd, const void *buf, size_t n);
 
-/* Accept a connection as a non-blocking descriptor, or a negative errno. */
+/*
+ * Accept a connection as a non-blocking descriptor, or a negative errno.
+ * On uring, an accept without addr keeps one multishot accept armed on fd
+ * (coro/loop_uring.c): close such a listener with co_close, which disarms it
+ * and closes the connections it holds; a plain close(2) leaves it listening.
+ */
 int co_accept(int fd, struct sockaddr *addr, socklen_t *len);
 
 /* Connect non-blocking fd, waiting for the handshake: 0 or a negative errno. */
