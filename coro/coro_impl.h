@@ -166,6 +166,7 @@ struct co_rt {
 	pthread_mutex_t mu;         /* the runtime lock (sched.c: what it guards) */
 	struct co_loop *loops[CO_LOOPS_MAX];
 	int idle;                   /* loops asleep or about to be (atomic) */
+	int stuck;                  /* of those, loops with no timer, descriptor or job (atomic) */
 	long guarded_live;          /* guarded stacks, all loops (atomic) */
 	bool draining;              /* loop 0 waits for every task, not main */
 	bool stop;                  /* every task is done: loops end (atomic) */
@@ -321,6 +322,7 @@ void co_task_main(void *task);                    /* every task's entry */
 struct co_task *co_task_lookup(co_tid id);
 void co_task_free(struct co_task *t);
 void co_cancel_all(void);
+void co_cancel_stuck(void);                       /* report, then co_cancel_all */
 void co_tasks_teardown(void);
 int co_spawn_main(co_tid *id, co_fn fn, void *arg);
 bool co_take_cancel(void);                        /* the running task's pending cancel */

@@ -302,9 +302,7 @@ void co_run_turn(void)
 		return;
 	if (co_loop.runnable == 0 && co_loop.timers.live == 0 && co_loop.fd_waits == 0 &&
 	    co_loop.jobs == 0) {
-		fprintf(stderr, "co_run: %ld tasks wait for each other and nothing can wake "
-			"them; cancelling them\n", co_loop.rt->unfinished);
-		co_cancel_all();
+		co_cancel_stuck();
 		return;
 	}
 	co_poll(co_loop.runnable == 0);

@@ -103,10 +103,14 @@
  * and runs until no task is unfinished; the task that finishes main or the
  * last task wakes it. Then rt->stop sends the others out of their loops,
  * loop 0 frees the task table, and every loop closes its own.
- * Not done (yet): one loop notices tasks that wait for each other with
- * nothing left to wake them and cancels them (loop.c); W loops would have
- * to agree that all of them are in that state at once, and such tasks
- * simply wait for ever.
+ * Tasks that wait for each other with nothing left to wake them: one loop
+ * notices when it has nothing to run and no timer, descriptor or job to
+ * wait for (loop.c). W loops notice together: a loop about to sleep with
+ * none of those counts itself in rt->stuck; the one that finds every loop
+ * so (rt->stuck == W) and no run queue or inbox holding anything is the
+ * only thread left running, the others blocked in a poll that only a loop
+ * could end. Nothing can wake anyone: it reports and cancels them all, as
+ * one loop does.
  *
  * What one loop does not pay: with W = 1 rt->mt is false, every lock is a
  * test of l->mt, the run queue is loop.c's own, and the frames a sleeping
@@ -425,9 +429,22 @@ static bool loop_done(struct co_loop *l)
 	return rt->draining ? LOAD(&rt->unfinished) == 0 : LOAD(&rt->main_done);
 }
 
+/* Every loop stuck (this one the last) and no queue or inbox with a task. */
+static bool all_stuck(struct co_rt *rt, int stuck)
+{
+	if (stuck < rt->nloops || LOAD(&rt->unfinished) == 0)
+		return false;
+	for (int k = 0; k < rt->nloops; k++)
+		if (has_work(rt->loops[k]))
+			return false;
+	return true;
+}
+
 void co_sched_turn(struct co_loop *l)
 {
 	struct co_rt *rt = l->rt;
+	bool stuck;
+	int nstuck = 0;
 
 	drain_inbox(l);
 	if (has_work(l)) {
@@ -438,12 +455,25 @@ void co_sched_turn(struct co_loop *l)
 		return;
 	if (loop_done(l))
 		return;
+	stuck = l->timers.live == 0 && l->fd_waits == 0 && l->jobs == 0;
 	STORE(&l->sleeping, 1);
 	__atomic_add_fetch(&rt->idle, 1, __ATOMIC_SEQ_CST);
-	if (has_work(l) || others_have_work(l) || loop_done(l))
+	if (stuck)
+		nstuck = __atomic_add_fetch(&rt->stuck, 1, __ATOMIC_SEQ_CST);
+	if (has_work(l) || others_have_work(l) || loop_done(l)) {
 		__atomic_exchange_n(&l->sleeping, 0, __ATOMIC_SEQ_CST);
-	else
+	} else if (stuck && all_stuck(rt, nstuck)) {
+		/* Not stuck from here on: the tasks it cancels run, maybe on a
+		 * loop that will count itself stuck again before this one is done. */
+		__atomic_exchange_n(&l->sleeping, 0, __ATOMIC_SEQ_CST);
+		__atomic_sub_fetch(&rt->stuck, 1, __ATOMIC_SEQ_CST);
+		stuck = false;
+		co_cancel_stuck();
+	} else {
 		co_poll(true);
+	}
+	if (stuck)
+		__atomic_sub_fetch(&rt->stuck, 1, __ATOMIC_SEQ_CST);
 	STORE(&l->sleeping, 0);
 	__atomic_sub_fetch(&rt->idle, 1, __ATOMIC_SEQ_CST);
 }

@@ -321,6 +321,14 @@ void co_cancel_all(void)
 	co_unlock(co_me());
 }
 
+/* Tasks wait for each other and nothing can wake them (loop.c, sched.c). */
+void co_cancel_stuck(void)
+{
+	fprintf(stderr, "co_run: %ld tasks wait for each other and nothing can wake "
+		"them; cancelling them\n", __atomic_load_n(&rt()->unfinished, __ATOMIC_SEQ_CST));
+	co_cancel_all();
+}
+
 void co_tasks_teardown(void)
 {
 	struct co_rt *r = rt();
