@@ -372,8 +372,12 @@ static void test_a_migrating_task_keeps_registers_and_rounding(void **state)
 	memset(got, 0, sizeof got);
 	assert_int_equal(co_run(mover_and_hog, NULL, NULL, &cfg), 0);
 	co_stats(&st);
-	assert_true(moved > 0);
-	assert_true(st.migrations > 0);
+	/* valgrind runs one thread at a time: a move may not come in 2,000
+	 * sleeps there; what it checks is the memory, and the words below. */
+	if (!RUNNING_ON_VALGRIND) {
+		assert_true(moved > 0);
+		assert_true(st.migrations > 0);
+	}
 	assert_int_equal(bad_rounding, 0);
 	for (size_t i = 0; i < NREGS; i++)
 		assert_int_equal(got[i], want[i]);
@@ -685,7 +689,8 @@ static void test_no_lost_wakeup_in_100000_cross_thread_joins(void **state)
 	alarm(0);
 	co_stats(&st);
 	assert_int_equal(joins_done, total);
-	assert_true(st.xwakeups > 0);
+	if (!RUNNING_ON_VALGRIND)       /* one thread at a time: maybe none */
+		assert_true(st.xwakeups > 0);
 }
 
 /* ---- Tasks that wait for each other ---- */
