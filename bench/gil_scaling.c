@@ -8,7 +8,9 @@
  * threads with no lock, threads under the new GIL (CPython 3.2+, 5 ms switch
  * interval), threads under the old GIL (Python 2, release every 100
  * bytecodes' worth of iterations, lib/gil.h)
- * and fork()ed worker processes. Every run verifies its exact total.
+ * fork()ed worker processes, and coroutines on W scheduler threads that
+ * steal from each other (mn: coro/sched.c, the tasks spawned by one main
+ * task, as build/mn does). Every run verifies its exact total.
  *
  *   smoke: T = 20, N = 1,000,000,  3 repetitions (a few seconds)
  *   quick: T = 20, N = 10,000,000, 5 repetitions (about 0.12 s a run here)
@@ -37,13 +39,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "coro.h"
 #include "gil.h"
 #include "gil_pool.h"
 #include "measure.h"
 #include "bench.h"
 
-enum model { SEQ, THREADS, GIL_NEW_T, GIL_OLD_T, PROCS, NMODELS };
-static const char *const model_names[] = { "seq", "threads", "gil_new", "gil_old", "procs" };
+enum model { SEQ, THREADS, GIL_NEW_T, GIL_OLD_T, PROCS, MN, NMODELS };
+static const char *const model_names[] = { "seq", "threads", "gil_new", "gil_old", "procs", "mn" };
 static const long worker_counts[] = { 1, 2, 4, 8 };
 #define NWORKERS 4
 #define MAX_REPS 7
@@ -121,6 +124,47 @@ static void run_threads(const struct wl_params *wl, long workers, enum gil_mode 
 	gil_destroy(&g);
 }
 
+/* mn: task i sums its list on whichever loop runs it. */
+static const struct wl_params *mn_wl;
+static struct slots *mn_slots;
+
+static int mn_task(void *arg, intptr_t *value)
+{
+	long i = (long)(intptr_t)arg;
+
+	(void)value;
+	mn_slots->value[i] = wl_run_task(mn_wl, i);
+	mn_slots->done[i] = true;
+	return 0;
+}
+
+static int mn_main(void *arg, intptr_t *value)
+{
+	long tasks = mn_wl->tasks;
+	co_tid *id = calloc((size_t)tasks, sizeof *id);
+	int err = id ? 0 : -ENOMEM;
+
+	(void)arg;
+	(void)value;
+	for (long i = 0; i < tasks && err == 0; i++)
+		err = co_spawn(&id[i], mn_task, (void *)(intptr_t)i);
+	if (err == 0)
+		err = co_gather(id, (size_t)tasks, NULL, NULL);
+	free(id);
+	return err;
+}
+
+static void run_mn(const struct wl_params *wl, long workers, struct slots *s)
+{
+	struct co_config cfg = { .loops = (int)workers };
+	int err;
+
+	mn_wl = wl;
+	mn_slots = s;
+	if ((err = co_run(mn_main, NULL, NULL, &cfg)) != 0)
+		die("co_run", -err);
+}
+
 /* One timed run of model m on `workers`; exits 1 unless the total is exact. */
 static double run_once(enum model m, long workers, const struct wl_params *wl, u128 want)
 {
@@ -140,6 +184,7 @@ static double run_once(enum model m, long workers, const struct wl_params *wl, u
 	case GIL_NEW_T: run_threads(wl, workers, GIL_NEW, &s); break;
 	case GIL_OLD_T: run_threads(wl, workers, GIL_OLD, &s); break;
 	case PROCS: run_procs(wl, workers, &s); break;
+	case MN: run_mn(wl, workers, &s); break;
 	case NMODELS: break;
 	}
 	double secs = (double)(now_ns() - t0) / 1e9;
@@ -162,8 +207,8 @@ int main(int argc, char **argv)
 
 	switch (bench_parse(argc, argv, "gil_scaling",
 			    "usage: gil_scaling [--scale smoke|quick|full]\n\n"
-			    "CPU scaling of seq, threads, threads under the new and old GIL, and\n"
-			    "processes on 1, 2, 4 and 8 workers.", NULL, &scale)) {
+			    "CPU scaling of seq, threads, threads under the new and old GIL,\n"
+			    "processes and M:N coroutines on 1, 2, 4 and 8 workers.", NULL, &scale)) {
 	case CLI_DONE: return 0;
 	case CLI_BAD: return 2;
 	case CLI_RUN: break;

@@ -240,6 +240,16 @@ def speedup_rows(run, model_cpu, model_scaling):
     return {}, None
 
 
+def interleaved_speedups(run, model):
+    """({workers: speedup}, source) of MODEL: from gil_scaling.csv, where
+    every model's runs are interleaved in one program (a slow moment of the
+    machine hits all alike), else from cpu.csv (speedup_rows)."""
+    rows = run.select("gil_scaling", model=model)
+    if rows:
+        return {r["workers"]: r["speedup"] for r in rows}, "gil_scaling.csv"
+    return speedup_rows(run, model, None)
+
+
 def at_cores(run, speedups):
     """(W, speedup) at W = the core count, or the largest W > 1 below it."""
     ws = [w for w in speedups if 1 < w <= run.cores]
@@ -451,17 +461,17 @@ def fewer_syscalls(run):
 def mn_both(run):
     if run.cores < 2:
         return NOT_MEASURED, "one CPU: no scheduler can use every core here"
-    speedups, _ = speedup_rows(run, "mn", None)
+    speedups, src = interleaved_speedups(run, "mn")
     w, s = at_cores(run, speedups)
     if w is None:
-        return NOT_MEASURED, "no mn rows with 1 < W <= %d in cpu.csv" % run.cores
+        return NOT_MEASURED, "no mn rows with 1 < W <= %d in gil_scaling.csv or cpu.csv" % run.cores
     mn = run.select("sleepers", model="mn", tasks=1000000, ms=1000)
     coro = run.select("sleepers", model="coro", tasks=1000000, ms=1000)
     if not mn or not coro:
         return NOT_MEASURED, "no mn and coro rows of 1,000,000 sleepers of 1 s in sleepers.csv (a smaller profile)"
     m, c = mn[0]["wall_s"], coro[0]["wall_s"]
-    evidence = ("mn at W = %d on %d CPUs: %.2fx over seq, ideal %d; 1,000,000 sleepers of 1 s: "
-                "mn %s, one loop (coro) %s, %.2fx" % (w, run.cores, s, w, fmt_s(m), fmt_s(c), m / c))
+    evidence = ("mn at W = %d on %d CPUs: %.2fx over seq, ideal %d (%s); 1,000,000 sleepers of 1 s: "
+                "mn %s, one loop (coro) %s, %.2fx" % (w, run.cores, s, w, src, fmt_s(m), fmt_s(c), m / c))
     return (CONFIRMED if s >= 0.75 * w and m <= 1.5 * c else NOT_CONFIRMED), evidence
 
 
@@ -524,7 +534,7 @@ LESSONS = [
      server_freeze),
     ("mn_both",
      "An M:N scheduler gets both: the loop's cheap tasks and every core.",
-     "With >= 2 CPUs, mn at W = the core count (or the largest W below it) reaches >= 0.75 x W over seq (cpu.csv), and its "
+     "With >= 2 CPUs, mn at W = the core count (or the largest W below it) reaches >= 0.75 x W over seq (gil_scaling.csv, its runs interleaved with the other models', else cpu.csv), and its "
      "1,000,000 sleepers of 1 s take <= 1.5x one loop's (coro's) wall (sleepers.csv).",
      mn_both),
 ]

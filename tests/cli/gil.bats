@@ -134,8 +134,8 @@ bench_smoke() {
 
 @test "gil_scaling smoke: exact header, every case, 0 < min <= median <= max, lock counts" {
 	bench_smoke gil_scaling "model,workers,median_s,min_s,max_s,speedup,handoffs,failed_wakeups"
-	[ "$(printf '%s\n' "$rows" | wc -l)" -eq 17 ]
-	for model in seq threads gil_new gil_old procs; do
+	[ "$(printf '%s\n' "$rows" | wc -l)" -eq 21 ]
+	for model in seq threads gil_new gil_old procs mn; do
 		printf '%s\n' "$rows" | grep -q "^$model,"
 	done
 	printf '%s\n' "$rows" | awk -F, '

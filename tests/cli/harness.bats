@@ -723,7 +723,7 @@ row_of() {
 	[ "$(sed -n '/^### 15\./,/^### 16\./p' "$md" | grep -c '^Not measured: cpu.csv has no rows of mn')" -eq 1 ]
 	[ "$(sed -n '/^### 16\./,/^## /p' "$md" | grep -c '^Not measured: build/bench/mn_uneven was not')" -eq 1 ]
 	run python3 scripts/lessons.py "$BATS_TEST_TMPDIR/run"
-	printf '%s\n' "$output" | grep -q "^mn_both	not measured	no mn rows with 1 < W <= 2 in cpu.csv"
+	printf '%s\n' "$output" | grep -q "^mn_both	not measured	no mn rows with 1 < W <= 2 in gil_scaling.csv or cpu.csv"
 	targets_of "$BATS_TEST_TMPDIR/run" >"$BATS_TEST_TMPDIR/t"
 	grep -q "^mn_cpu	not measured	no mn and threads rows at a common 1 < W <= 2" "$BATS_TEST_TMPDIR/t"
 	grep -q "^mn_uneven	not measured	no steal on and off rows" "$BATS_TEST_TMPDIR/t"
@@ -735,4 +735,11 @@ row_of() {
 	targets_of "$BATS_TEST_TMPDIR/run" >"$BATS_TEST_TMPDIR/t"
 	grep -q "^mn_cpu	not measured	one CPU" "$BATS_TEST_TMPDIR/t"
 	grep -q "^mn_uneven	not measured	one CPU" "$BATS_TEST_TMPDIR/t"
+	# mn and threads in gil_scaling.csv, their runs interleaved: read first.
+	cp "$FIXTURES/run/machine.json" "$BATS_TEST_TMPDIR/run/machine.json"
+	printf 'mn,1,0.36,0.35,0.37,1.00,0,0\nmn,2,0.30,0.29,0.31,1.20,0,0\n' >>"$BATS_TEST_TMPDIR/run/gil_scaling.csv"
+	targets_of "$BATS_TEST_TMPDIR/run" >"$BATS_TEST_TMPDIR/t"
+	grep -q "^mn_cpu	missed	W = 2: mn 1.20x, threads 1.95x over seq: 0.62 (gil_scaling.csv)" "$BATS_TEST_TMPDIR/t"
+	run python3 scripts/lessons.py "$BATS_TEST_TMPDIR/run"
+	printf '%s\n' "$output" | grep -q "^mn_both	not confirmed on this machine	mn at W = 2 on 2 CPUs: 1.20x over seq, ideal 2 (gil_scaling.csv)"
 }

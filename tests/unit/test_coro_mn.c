@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "coro.h"
+#include "fpu_words.h"
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>
 #else
@@ -182,8 +183,6 @@ static void test_an_idle_loop_steals_work_spawned_elsewhere(void **state)
 /* ---- Migration keeps the registers and the FPU control state ---- */
 
 #if defined(__x86_64__)
-#define NREGS 6
-
 /*
  * Load rbx, rbp, r12-r15 from in[0..5], call fn (which suspends, and may
  * come back on another thread), and store what they hold afterwards in
@@ -214,34 +213,7 @@ static void call_with(void (*fn)(void), const uint64_t *in, uint64_t *out)
 		  "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
 }
 
-static const uint64_t want[NREGS] = {
-	0x1111111111111111, 0x2222222222222222, 0x3333333333333333,
-	0x4444444444444444, 0x5555555555555555, 0x6666666666666666,
-};
-
-/* Rounding mode bits of MXCSR (13-14) and of the x87 control word (10-11). */
-static unsigned rounding(void)
-{
-	uint32_t mxcsr;
-	uint16_t cw;
-	__asm__ volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(mxcsr), "=m"(cw));
-	return (mxcsr >> 13 & 3) | (cw >> 10 & 3) << 2;
-}
-
-static void set_rounding(unsigned m)
-{
-	uint32_t mxcsr;
-	uint16_t cw;
-	__asm__ volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(mxcsr), "=m"(cw));
-	mxcsr = (mxcsr & ~(3u << 13)) | m << 13;
-	cw = (uint16_t)((cw & ~(3u << 10)) | m << 10);
-	__asm__ volatile("ldmxcsr %0\n\tfldcw %1" : : "m"(mxcsr), "m"(cw));
-}
-#define BOTH(m) ((m) | (m) << 2)
-
 #elif defined(__aarch64__)
-#define NREGS 14
-
 /* The same for x19-x28, x29, d8, d9 and d15 (in[0..13], out[0..13]). */
 static void call_with(void (*fn)(void), const uint64_t *in, uint64_t *out)
 {
@@ -276,26 +248,6 @@ static void call_with(void (*fn)(void), const uint64_t *in, uint64_t *out)
 		  "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31");
 }
 
-static const uint64_t want[NREGS] = {
-	0x1111, 0x2222, 0x3333, 0x4444, 0x5555, 0x6666, 0x7777, 0x8888, 0x9999, 0xaaaa,
-	0xbbbb, 0xcccc, 0xdddd, 0xeeee,
-};
-
-static unsigned rounding(void)
-{
-	uint64_t fpcr;
-	__asm__ volatile("mrs %0, fpcr" : "=r"(fpcr));
-	return (unsigned)(fpcr >> 22 & 3);
-}
-
-static void set_rounding(unsigned m)
-{
-	uint64_t fpcr;
-	__asm__ volatile("mrs %0, fpcr" : "=r"(fpcr));
-	fpcr = (fpcr & ~(UINT64_C(3) << 22)) | (uint64_t)m << 22;
-	__asm__ volatile("msr fpcr, %0" : : "r"(fpcr));
-}
-#define BOTH(m) (m)
 #endif
 
 static int moved;               /* times the mover resumed on another thread */
