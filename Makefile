@@ -207,6 +207,8 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libcm.a
 # test_coro_tasks makes the runtime's allocator and the worker pool's
 # condition variable fail on purpose.
 $(BUILD)/tests/test_coro_tasks: LDLIBS += -Wl,--wrap=co_alloc -Wl,--wrap=pthread_cond_init
+# test_coro_switch raises and tests exception flags (fenv.h).
+$(BUILD)/tests/test_coro_switch: LDLIBS += -lm
 
 test:
 	@sh scripts/test.sh

@@ -14,6 +14,10 @@
  * shape; x86-64 only), coro (the coroutine runtime's own switch,
  * co_switch, between two contexts made with co_ctx_make; it also saves and
  * restores MXCSR and the x87 control word, which the bare ones leave out),
+ * coro_compare and coro_load (the same co_switch held to each of its two
+ * MXCSR paths, compare first and load always, of which it takes one by the
+ * CPU's vendor: both rows show whether that was the faster here; x86-64
+ * only),
  * boost_fcontext (Boost.Context's jump_fcontext between two contexts made
  * with make_fcontext, the outside reference: the same work as co_switch,
  * six registers, MXCSR and the x87 control word, leaving by jmp; left out,
@@ -93,11 +97,11 @@
 #include "coro.h"
 
 enum mechanism {
-	M_BARE, M_BARE_JMP, M_CORO, M_BOOST_FCONTEXT, M_CORO_COPY, M_SWAPCONTEXT, M_THREAD_FUTEX,
+	M_BARE, M_BARE_JMP, M_CORO, M_CORO_COMPARE, M_CORO_LOAD, M_BOOST_FCONTEXT, M_CORO_COPY, M_SWAPCONTEXT, M_THREAD_FUTEX,
 	M_THREAD_COND, M_THREAD_PIPE, M_PROC_PIPE, M_PROC_FUTEX, M_PERF_PIPE, M_COUNT
 };
 static const char *const mech_names[] = {
-	"bare", "bare_jmp", "coro", "boost_fcontext", "coro_copy", "swapcontext", "thread_futex",
+	"bare", "bare_jmp", "coro", "coro_compare", "coro_load", "boost_fcontext", "coro_copy", "swapcontext", "thread_futex",
 	"thread_cond", "thread_pipe", "proc_pipe", "proc_futex", "perf_pipe", "all", NULL
 };
 enum placement { P_ONE_CPU, P_TWO_CPUS, P_UNPINNED };
@@ -262,11 +266,11 @@ static void uc_start(char *stack, size_t size)
 
 /*
  * Clear MXCSR's exception flags before a batch. They are sticky: the
- * measuring context has done inexact arithmetic (PE set) and a new context
- * has not, and a switch that restores MXCSR whole (jump_fcontext,
- * swapcontext) then changes it at every switch, which costs about 100 ns
- * on the development VM; co_switch compares the control bits only. With
- * the flags equal, each row measures its switch's own work.
+ * measuring context may have done inexact arithmetic (PE set) after its
+ * partner was made, and a switch that keeps MXCSR whole per context
+ * (co_switch, jump_fcontext, swapcontext) then changes it at every switch,
+ * which costs about 100 ns on the Intel development VM. With the flags
+ * equal, each row measures its switch's own work.
  */
 static void clear_fp_flags(void)
 {
@@ -285,6 +289,12 @@ static void run_user(enum mechanism m, struct plan p)
 	static char stack[64 * 1024] __attribute__((aligned(16)));
 	double *ns = calloc((size_t)p.samples, sizeof *ns);
 	long k = p.per_sample;
+#if defined(__x86_64__)
+	unsigned char picked = co_switch_load_always;
+
+	if (m == M_CORO_COMPARE || m == M_CORO_LOAD)
+		co_switch_load_always = m == M_CORO_LOAD;
+#endif
 
 	if (ns == NULL)
 		die("calloc", ENOMEM);
@@ -306,6 +316,8 @@ static void run_user(enum mechanism m, struct plan p)
 			break;
 #endif
 		case M_CORO:
+		case M_CORO_COMPARE:
+		case M_CORO_LOAD:
 			if (s < 0)
 				co_ctx_make(&coro_partner_ctx, stack, sizeof stack, coro_partner, NULL);
 			v = TIME_BATCH(k, co_switch(&coro_main_ctx, &coro_partner_ctx));
@@ -337,6 +349,9 @@ static void run_user(enum mechanism m, struct plan p)
 	}
 	print_row(mech_names[m], "none", k * p.samples, ns, p.samples, -1);
 	free(ns);
+#if defined(__x86_64__)
+	co_switch_load_always = picked;
+#endif
 }
 
 /* coro_copy: the measuring task and its partner, both on the copy stack. */
@@ -755,10 +770,10 @@ int main(int argc, char **argv)
 			run_coro_copy(up);
 			continue;
 		}
-		if (m == M_BARE || m == M_BARE_JMP || m == M_CORO || m == M_BOOST_FCONTEXT ||
-		    m == M_SWAPCONTEXT) {
+		if (m == M_BARE || m == M_BARE_JMP || m == M_CORO || m == M_CORO_COMPARE ||
+		    m == M_CORO_LOAD || m == M_BOOST_FCONTEXT || m == M_SWAPCONTEXT) {
 #if !defined(__x86_64__)
-			if (m == M_BARE || m == M_BARE_JMP) {
+			if (m == M_BARE || m == M_BARE_JMP || m == M_CORO_COMPARE || m == M_CORO_LOAD) {
 				fprintf(stderr, "lat_switch: %s: x86-64 only; row left out\n", mech_names[m]);
 				continue;
 			}

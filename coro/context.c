@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 
 #include "annotate.h"
 #include "switch_frame.h"
@@ -24,6 +27,28 @@ void co_ctx_returned(void)
 	abort();
 }
 
+#if defined(__x86_64__)
+/*
+ * co_switch's MXCSR path (switch_x86_64.S says what each costs where): 1
+ * loads MXCSR at every switch, 0 compares the saved words first. Both have
+ * the same effect; only the time differs. Chosen by the CPU's vendor, once,
+ * before main: AMD's (and Hygon's, the same cores) stmxcsr is slow to read
+ * back, Intel's ldmxcsr is slow to run. Tests and bench/lat_switch set it to
+ * time or check each path.
+ */
+unsigned char co_switch_load_always;
+
+__attribute__((constructor)) static void pick_mxcsr_path(void)
+{
+	unsigned max, vendor[3];
+
+	if (__get_cpuid(0, &max, &vendor[0], &vendor[2], &vendor[1]) == 0)
+		return;
+	co_switch_load_always = memcmp(vendor, "AuthenticAMD", 12) == 0 ||
+				memcmp(vendor, "HygonGenuine", 12) == 0;
+}
+#endif
+
 void co_ctx_make(struct co_ctx *ctx, void *stack, size_t size,
 		 void (*fn)(void *), void *arg)
 {
@@ -40,12 +65,13 @@ void co_ctx_make(struct co_ctx *ctx, void *stack, size_t size,
 	VALGRIND_MAKE_MEM_UNDEFINED(stack, size);
 	memset(f, 0, sizeof *f);
 #if defined(__x86_64__)
-	f->mxcsr = 0x1f80;          /* all exceptions masked, round to nearest */
-	f->x87_cw = 0x037f;         /* the same for x87, extended precision */
+	/* The FPU words of the thread making it, as a new thread gets them. */
+	__asm__ volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(f->mxcsr), "=m"(f->x87_cw));
 	f->r12 = (uintptr_t)fn;
 	f->r13 = (uintptr_t)arg;
 	f->ret = (void *)co_entry;
 #else
+	__asm__ volatile("mrs %0, fpcr\n\tmrs %1, fpsr" : "=r"(f->fpcr), "=r"(f->fpsr));
 	f->x19 = (uintptr_t)fn;
 	f->x20 = (uintptr_t)arg;
 	f->x30 = (uintptr_t)co_entry;

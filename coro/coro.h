@@ -106,12 +106,26 @@ struct co_ctx {
 	void *sp;
 };
 
-/* Save the running context into *from and resume *to. */
+/*
+ * Save the running context into *from and resume *to. Each context keeps
+ * its own callee-saved registers and its own floating-point control and
+ * status (x86-64: MXCSR whole and the x87 control word; aarch64: FPCR and
+ * FPSR), as each thread does. Only the x87 status flags carry over from
+ * one context to the next: x86-64 code does its floating point in SSE.
+ */
 void co_switch(struct co_ctx *from, struct co_ctx *to);
+
+#if defined(__x86_64__)
+/* How co_switch treats MXCSR, 1: load always, 0: compare first; the same
+ * effect. Set before main by the CPU's vendor (context.c); a test or a
+ * benchmark may set it while no other thread switches. */
+extern unsigned char co_switch_load_always;
+#endif
 
 /*
  * Make *ctx so that the first co_switch to it runs fn(arg) on
- * [stack, stack + size). fn must never return (it switches away for good);
+ * [stack, stack + size), with the floating-point control and status of the
+ * calling thread. fn must never return (it switches away for good);
  * if it does, the process aborts with a message.
  */
 void co_ctx_make(struct co_ctx *ctx, void *stack, size_t size,

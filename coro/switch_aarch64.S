@@ -2,18 +2,19 @@
  * void co_switch(struct co_ctx *from, struct co_ctx *to);
  *
  * Save what AAPCS64 makes callee-saved (x19-x28, the frame pointer x29, the
- * link register x30 and the low halves d8-d15 of v8-v15) and FPCR (rounding
- * mode, flush-to-zero) on the current stack, store sp in from->sp, load
- * to->sp, restore the same set and return through the restored x30.
- * FPCR is written only when it differs from the value in force (a write
- * to FPCR may serialise the pipeline; a compare is cheap), as the x86-64
- * switch does with its FPU control words.
+ * link register x30 and the low halves d8-d15 of v8-v15), FPCR (rounding
+ * mode, flush-to-zero) and FPSR (the sticky exception flags) on the current
+ * stack, store sp in from->sp, load to->sp, restore the same set and return
+ * through the restored x30. Each context has its own floating-point control
+ * and status, as each thread has (switch_x86_64.S says why the flags too).
+ * FPCR and FPSR are written only when they differ from the values in force
+ * (a write to FPCR may serialise the pipeline; a compare is cheap).
  * The frame, lowest address first, is struct co_frame (switch_frame.h):
- *   x19..x28, x29, x30, d8..d15, fpcr, padding (176 bytes, 16-aligned).
+ *   x19..x28, x29, x30, d8..d15, fpcr, fpsr (176 bytes, 16-aligned).
  */
 #include "switch_frame.h"
 
-.if CO_FRAME_X29 != CO_FRAME_X19 + 10 * 8 || CO_FRAME_D8 != CO_FRAME_X29 + 16 || CO_FRAME_FPCR != CO_FRAME_D8 + 8 * 8 || CO_FRAME_SIZE != CO_FRAME_FPCR + 16
+.if CO_FRAME_X29 != CO_FRAME_X19 + 10 * 8 || CO_FRAME_D8 != CO_FRAME_X29 + 16 || CO_FRAME_FPCR != CO_FRAME_D8 + 8 * 8 || CO_FRAME_FPSR != CO_FRAME_FPCR + 8 || CO_FRAME_SIZE != CO_FRAME_FPSR + 8
 .error "switch_aarch64.S: struct co_frame (switch_frame.h) does not match the stores"
 .endif
 
@@ -21,7 +22,7 @@
 	.globl	co_switch
 	.type	co_switch, %function
 co_switch:
-	// Save old callee-saved registers and FPCR (x10 keeps it: the value in force)
+	// Save old callee-saved registers, FPCR and FPSR (x10, x11 keep them: the values in force)
 	sub	sp, sp, #CO_FRAME_SIZE
 	stp	x19, x20, [sp, #CO_FRAME_X19]
 	stp	x21, x22, [sp, #CO_FRAME_X19 + 16]
@@ -34,7 +35,8 @@ co_switch:
 	stp	d12, d13, [sp, #CO_FRAME_D8 + 32]
 	stp	d14, d15, [sp, #CO_FRAME_D8 + 48]
 	mrs	x10, fpcr
-	str	x10, [sp, #CO_FRAME_FPCR]
+	mrs	x11, fpsr
+	stp	x10, x11, [sp, #CO_FRAME_FPCR]
 
 	// Switch stacks
 	mov	x9, sp
@@ -42,7 +44,7 @@ co_switch:
 	ldr	x9, [x1]
 	mov	sp, x9
 
-	// Load new callee-saved registers; FPCR where it differs
+	// Load new callee-saved registers; FPCR and FPSR where they differ
 	ldp	x19, x20, [sp, #CO_FRAME_X19]
 	ldp	x21, x22, [sp, #CO_FRAME_X19 + 16]
 	ldp	x23, x24, [sp, #CO_FRAME_X19 + 32]
@@ -53,11 +55,14 @@ co_switch:
 	ldp	d10, d11, [sp, #CO_FRAME_D8 + 16]
 	ldp	d12, d13, [sp, #CO_FRAME_D8 + 32]
 	ldp	d14, d15, [sp, #CO_FRAME_D8 + 48]
-	ldr	x9, [sp, #CO_FRAME_FPCR]
+	ldp	x9, x12, [sp, #CO_FRAME_FPCR]
 	cmp	x9, x10
 	b.eq	1f
 	msr	fpcr, x9
-1:	add	sp, sp, #CO_FRAME_SIZE
+1:	cmp	x12, x11
+	b.eq	2f
+	msr	fpsr, x12
+2:	add	sp, sp, #CO_FRAME_SIZE
 	ret
 	.size	co_switch, .-co_switch
 

@@ -21,6 +21,7 @@
 #define CO_FRAME_X29     80         /* x29, x30 */
 #define CO_FRAME_D8      96         /* d8..d15 in pairs */
 #define CO_FRAME_FPCR    160
+#define CO_FRAME_FPSR    168
 #define CO_FRAME_SIZE    176        /* 16-aligned */
 #else
 #error "coro: no context switch for this architecture"
@@ -48,12 +49,13 @@ _Static_assert(sizeof(struct co_frame) == CO_FRAME_SIZE, "size: switch_x86_64.S"
 struct co_frame {
 	uint64_t x19, x20, x21_28[8], x29, x30;
 	uint64_t d8_15[8];
-	uint64_t fpcr, pad;
+	uint64_t fpcr, fpsr;
 };
 _Static_assert(offsetof(struct co_frame, x19) == CO_FRAME_X19, "x19: switch_aarch64.S");
 _Static_assert(offsetof(struct co_frame, x29) == CO_FRAME_X29, "x29: switch_aarch64.S");
 _Static_assert(offsetof(struct co_frame, d8_15) == CO_FRAME_D8, "d8: switch_aarch64.S");
 _Static_assert(offsetof(struct co_frame, fpcr) == CO_FRAME_FPCR, "fpcr: switch_aarch64.S");
+_Static_assert(offsetof(struct co_frame, fpsr) == CO_FRAME_FPSR, "fpsr: switch_aarch64.S");
 _Static_assert(sizeof(struct co_frame) == CO_FRAME_SIZE, "size: switch_aarch64.S");
 #endif
 #endif /* !__ASSEMBLER__ */

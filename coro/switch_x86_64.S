@@ -6,8 +6,14 @@
  * from->sp, load to->sp and restore the same set from there; then it pops
  * the return address saved by the call that suspended `to` and jumps to it.
  * Caller-saved registers need no saving: the compiler assumes this call
- * clobbers them (rax and rdx compare the FPU words, rcx carries the return
- * address).
+ * clobbers them (rax, rdx and r8 carry values across, rcx the return address).
+ *
+ * Why to->sp is loaded first: the pops wait for the new stack pointer, and
+ * that load waits for the other side's store of it. Started before the
+ * pushes, it is done when they are; loaded after them it cost 2 ns a switch
+ * on an AMD EPYC host (bench/lat_switch coro, 4.5 ns against 2.5 ns with no
+ * FPU words, as fast as its bare_jmp row, which gets the pointer in a
+ * register).
  *
  * Why `pop; jmp` and not `ret`: the CPU predicts a `ret` from its return
  * stack buffer, which holds the caller of THIS co_switch, in `from`; the
@@ -17,28 +23,34 @@
  * history instead, which learns the alternation of a ping-pong or of a
  * scheduler loop. Boost.Context's jump_fcontext ends the same way.
  *
- * Why both FPU control words: the ABI makes MXCSR's control bits and the
- * x87 control word callee-saved, so a task that changes the rounding mode
- * must not change it for the task that runs next. They are saved at every
- * switch but loaded only when they differ from the ones in force: ldmxcsr
- * and fldcw are the costly instructions (measured here: 6-10 ns each in a
- * loop, against 2-3 ns for a store; co_switch took 4.8-5.6 ns comparing
- * first, 5.9-8.7 ns loading always, 4.2-4.5 ns with no FPU words at all).
- * Each word is compared with a load of its own size, so that the load is
- * forwarded from the store just made. MXCSR is compared without its
- * exception flags, which the ABI leaves caller-saved: they are sticky, a
- * task that did any inexact arithmetic has PE set, a new context has not,
- * and comparing them made every switch load MXCSR. A load that changes
- * MXCSR is what costs (50 ns a switch on the development VM, against 4 ns
- * with equal words); the flags are simply carried over.
+ * The FPU words: each context has its own MXCSR, the whole register (the
+ * rounding mode and masks, and the sticky exception flags), and its own x87
+ * control word, as each thread has (POSIX gives a thread its own floating
+ * point environment) and as Boost.Context's contexts have. A new context
+ * starts with the words of the thread that makes it (co_ctx_make), as a new
+ * thread does. The ABI makes the control bits callee-saved; keeping the
+ * flags per context too means a task's fetestexcept sees its own
+ * arithmetic, not that of the tasks that ran in between.
+ *
+ * Which instruction costs depends on the CPU, so co_switch takes one of two
+ * paths with the same effect, chosen once at start-up (context.c sets
+ * co_switch_load_always):
+ *   compare (Intel): load MXCSR only when the word saved for `to` differs
+ *     from the one just stored. On the Xeon development host ldmxcsr and
+ *     fldcw cost 6-10 ns each in a loop against 2-3 ns for a store, and a
+ *     load that changes MXCSR about 50 ns a switch: comparing first, co_switch
+ *     took 4.6 ns against Boost's 5.3 ns, which loads both words always.
+ *   load (AMD): load MXCSR always. On the AMD EPYC host stmxcsr itself costs
+ *     about 3 ns (2.5 ns a switch with no FPU words, 5.4 ns with stmxcsr),
+ *     reading back the word it stored 2 ns more (7.2 ns comparing), and an
+ *     ldmxcsr, changing or not, almost nothing.
+ * The x87 word is compared on both paths (fnstcw's word reads back at no
+ * cost on either host): an equal one is not loaded.
  * The frame, lowest address first, is struct co_frame (switch_frame.h):
  *   mxcsr (4 bytes), x87 control word (2), padding (2), r15, r14, r13, r12,
  *   rbx, rbp, return address.
  */
 #include "switch_frame.h"
-
-/* MXCSR's exception flags (bits 0-5): status, caller-saved, not compared. */
-#define MXCSR_STATUS 0x3f
 
 /* Six registers pushed between the FPU words and the return address. */
 .if CO_FRAME_RET - CO_FRAME_R15 != 6 * 8 || CO_FRAME_SIZE != CO_FRAME_RET + 8
@@ -52,7 +64,9 @@
 	.globl	co_switch
 	.type	co_switch, @function
 co_switch:
-	# Save old callee-saved registers and FPU control state
+	movq	(%rsi), %r8                     # to->sp, early (see above)
+
+	# Save the callee-saved registers and the FPU words
 	pushq	%rbp
 	pushq	%rbx
 	pushq	%r12
@@ -66,14 +80,17 @@ co_switch:
 	# Switch stacks (rax keeps the old frame: the words in force)
 	movq	%rsp, (%rdi)
 	movq	%rsp, %rax
-	movq	(%rsi), %rsp
+	movq	%r8, %rsp
 
-	# Load new FPU control state where it differs, then the registers
+	# MXCSR: always (load path) or where it differs (compare path)
+	cmpb	$0, co_switch_load_always(%rip)
+	jne	3f
 	movl	CO_FRAME_MXCSR(%rax), %edx
-	xorl	CO_FRAME_MXCSR(%rsp), %edx
-	testl	$~MXCSR_STATUS, %edx
-	jnz	2f
-	movzwl	CO_FRAME_X87_CW(%rax), %edx
+	cmpl	CO_FRAME_MXCSR(%rsp), %edx
+	je	4f
+3:	ldmxcsr	CO_FRAME_MXCSR(%rsp)
+	# The x87 control word where it differs, then the registers
+4:	movzwl	CO_FRAME_X87_CW(%rax), %edx
 	cmpw	CO_FRAME_X87_CW(%rsp), %dx
 	jne	2f
 1:	addq	$CO_FRAME_R15, %rsp
@@ -85,8 +102,7 @@ co_switch:
 	popq	%rbp
 	popq	%rcx
 	jmp	*%rcx
-2:	ldmxcsr	CO_FRAME_MXCSR(%rsp)
-	fldcw	CO_FRAME_X87_CW(%rsp)
+2:	fldcw	CO_FRAME_X87_CW(%rsp)
 	jmp	1b
 	.size	co_switch, .-co_switch
 

@@ -195,6 +195,11 @@ def say_switch(run):
     if coro:
         out.append(say("switch.boost", boost=fmt_n(boost["median_ns"]), x=coro["median_ns"] / boost["median_ns"])
                    if boost else say("switch.no_boost"))
+    cmp, load = best_switch(run, "coro_compare"), best_switch(run, "coro_load")
+    if cmp and load:
+        faster = "comparing first" if cmp["median_ns"] < load["median_ns"] else "loading always"
+        out.append(say("switch.paths", cmp=fmt_n(cmp["median_ns"]), load=fmt_n(load["median_ns"]),
+                       cpu=run.machine.get("cpu_model", "?"), faster=faster))
     if bare:
         out.append(say("switch.ret", bare=fmt_n(bare["median_ns"])))
     if coro and swap:

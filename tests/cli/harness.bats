@@ -609,6 +609,8 @@ row_of() {
 	md="$BATS_TEST_TMPDIR/R.md"
 	# The switch against its floor, bare_jmp: 12.1 / 7.2 = 1.68x.
 	[[ "$(sed -n '/^### 4\./,/^### 5\./p' "$md")" == *"12.1 ns, 1.68x"*"(7.2 ns)"* ]]
+	# Its two MXCSR paths, each held: the figures and which was faster.
+	[[ "$(sed -n '/^### 4\./,/^### 5\./p' "$md")" == *" 12.2 ns "*" 13.4 ns "*"faster here comparing first"* ]]
 	[ "$(row_of "$md" "glibc swapcontext")" = "| glibc swapcontext | 218 ns per switch | 999 ns per switch | fixture source A |" ]
 	[ "$(row_of "$md" "I/O ops per second beside a CPU thread, new GIL")" = "| I/O ops per second beside a CPU thread, new GIL | 196 per second | Convoy effect: at most 200 times a second (fixture bullet, continued on a second line). | fixture source C. |" ]
 	grep -q "(run/charts/gil.svg)" "$md"

@@ -40,3 +40,13 @@ only() {
 	[ "$(printf '%s\n' "$rows" | cut -d, -f1,2)" = "bare_jmp,none" ]
 	assert_between 0.1 "$(printf '%s\n' "$rows" | cut -d, -f4)" 100000
 }
+
+@test "lat_switch: co_switch held to each of its MXCSR paths, a row each" {
+	[ "$(uname -m)" = x86_64 ] || skip "the two paths are x86-64's"
+	only coro_compare
+	[ "$(printf '%s\n' "$rows" | cut -d, -f1,2)" = "coro_compare,none" ]
+	assert_between 0.1 "$(printf '%s\n' "$rows" | cut -d, -f4)" 100000
+	only coro_load
+	[ "$(printf '%s\n' "$rows" | cut -d, -f1,2)" = "coro_load,none" ]
+	assert_between 0.1 "$(printf '%s\n' "$rows" | cut -d, -f4)" 100000
+}

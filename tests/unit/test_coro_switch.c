@@ -2,8 +2,12 @@
  * Unit tests for the raw context switch (coro/switch_<arch>.S, context.c):
  * a ping-pong between two contexts, every callee-saved register surviving a
  * round trip through a context that overwrites them all, and the FPU
- * control state (rounding mode) kept per context.
+ * control and status (rounding mode, exception flags) kept per context and
+ * inherited by a new one. On x86-64 every FPU test runs on both of
+ * co_switch's MXCSR paths (compare first, load always), whichever the CPU
+ * picked.
  */
+#include <fenv.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -190,10 +194,11 @@ static void one_unit(void *arg)
 }
 
 /*
- * co_switch loads the FPU words only where they differ from the ones in
- * force: a context whose MXCSR matches but whose x87 word does not (and
- * the reverse) must still get its own back. The words start equal to a new
- * context's, so that only one differs at each switch.
+ * co_switch loads an FPU word only where it differs from the one in force
+ * (MXCSR on the compare path, the x87 word on both): a context whose MXCSR
+ * matches but whose x87 word does not (and the reverse) must still get its
+ * own back. The words start equal (the new context inherits them), so that
+ * only one differs at each switch.
  */
 static void test_fpu_words_differing_one_at_a_time(void **state)
 {
@@ -215,15 +220,99 @@ static void test_fpu_words_differing_one_at_a_time(void **state)
 }
 #endif
 
+/* The flags: a division by zero in one context is not seen by the other. */
+static volatile double one = 1.0, zero = 0.0, sink;
+static int other_flag_kept;
+
+static void divides(void *arg)
+{
+	(void)arg;
+	sink = one / zero;                          /* raises FE_DIVBYZERO here */
+	for (;;) {
+		co_switch(&other_ctx, &main_ctx);
+		other_flag_kept = fetestexcept(FE_DIVBYZERO) != 0;
+	}
+}
+
+static void test_fpu_exception_flags_are_per_context(void **state)
+{
+	(void)state;
+	/* valgrind does not model the flags: then there is nothing to test. */
+	sink = one / zero;
+	if (fetestexcept(FE_DIVBYZERO) == 0)
+		skip();
+	feclearexcept(FE_ALL_EXCEPT);
+	co_ctx_make(&other_ctx, other_stack, sizeof other_stack, divides, NULL);
+	co_switch(&main_ctx, &other_ctx);
+	assert_int_equal(fetestexcept(FE_DIVBYZERO), 0);
+	co_switch(&main_ctx, &other_ctx);
+	assert_int_equal(other_flag_kept, 1);
+	feclearexcept(FE_ALL_EXCEPT);
+}
+
+/* A new context starts with the rounding mode of the thread that made it. */
+static unsigned first_seen;
+
+static void reports(void *arg)
+{
+	(void)arg;
+	first_seen = rounding();
+	for (;;)
+		co_switch(&other_ctx, &main_ctx);
+}
+
+static void test_fpu_words_inherited_by_a_new_context(void **state)
+{
+	unsigned saved = rounding();
+	(void)state;
+	set_rounding(3);
+	co_ctx_make(&other_ctx, other_stack, sizeof other_stack, reports, NULL);
+	set_rounding(0);
+	co_switch(&main_ctx, &other_ctx);
+	assert_int_equal(first_seen, BOTH(3u));
+	assert_int_equal(rounding(), 0u);
+	set_rounding(saved & 3);
+}
+
+#if defined(__x86_64__)
+/* Run test on the MXCSR path *state (0 compare first, 1 load always). */
+static unsigned char path_compare = 0, path_load = 1;
+
+static int on_path(void **state)
+{
+	co_switch_load_always = *(unsigned char *)*state;
+	return 0;
+}
+
+static unsigned char picked;
+
+static int path_back(void **state)
+{
+	(void)state;
+	co_switch_load_always = picked;
+	return 0;
+}
+#define ON_PATHS(test) \
+	{ #test " (compare first)", test, on_path, path_back, &path_compare }, \
+	{ #test " (load always)", test, on_path, path_back, &path_load }
+#else
+#define ON_PATHS(test) cmocka_unit_test(test)
+#endif
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ping_pong),
-		cmocka_unit_test(test_callee_saved_registers_survive),
-		cmocka_unit_test(test_fpu_rounding_mode_is_per_context),
+		ON_PATHS(test_callee_saved_registers_survive),
+		ON_PATHS(test_fpu_rounding_mode_is_per_context),
+		ON_PATHS(test_fpu_exception_flags_are_per_context),
+		ON_PATHS(test_fpu_words_inherited_by_a_new_context),
 #if defined(__x86_64__)
-		cmocka_unit_test(test_fpu_words_differing_one_at_a_time),
+		ON_PATHS(test_fpu_words_differing_one_at_a_time),
 #endif
 	};
+#if defined(__x86_64__)
+	picked = co_switch_load_always;
+#endif
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
