@@ -120,10 +120,13 @@ CONFIG_STAMP := $(BUILD)/config
 $(shell mkdir -p $(BUILD) && { [ "$$(cat $(CONFIG_STAMP) 2>/dev/null)" = '$(CONFIG)' ] || \
 	printf '%s\n' '$(CONFIG)' >$(CONFIG_STAMP); })
 
-.PHONY: all test check bench plots results flags demo clean
+.PHONY: all measured test check bench plots results flags demo clean
 .SECONDARY:
-all: $(MODELS) $(TOOLS) $(SERVERS) $(BENCHES) $(BENCH_AUX) $(UNITTESTS) $(HELPERS) $(DEMOS) \
-	$(PYMODELS) $(REFMODELS)
+# measured: what `make bench` runs (scripts/bench.sh builds it with one job
+# per CPU); all adds the tests, their helpers and the demos.
+MEASURED := $(MODELS) $(TOOLS) $(SERVERS) $(BENCHES) $(BENCH_AUX) $(PYMODELS) $(REFMODELS)
+all: $(MEASURED) $(UNITTESTS) $(HELPERS) $(DEMOS)
+measured: $(MEASURED)
 
 $(BUILD)/obj/%.o: %.c $(CONFIG_STAMP)
 	@mkdir -p $(@D)

@@ -20,7 +20,7 @@
  * program.
  *
  * The search doubles N from a start to a cap (smoke: 8 to 64, below every
- * limit; quick: coroutines 4,096 to 1,048,576 and threads 4,096 to 131,072,
+ * limit; quick: coroutines 4,096 to 1,048,576 and threads 16,384 to 131,072,
  * so that both meet their limits (threads meet pid_max in a few seconds),
  * processes 128 to 1,024; full: the same, and processes from 32,768 to
  * 131,072: a fork costs milliseconds on some virtual machines, and the
@@ -409,7 +409,7 @@ int main(int argc, char **argv)
 {
 	/* [model][scale]: where the doubling starts and where it stops. */
 	static const long start[MODEL_COUNT][3] = {
-		{ 8, 4096, 4096 }, { 8, 4096, 4096 }, { 8, 128, 32768 },
+		{ 8, 4096, 4096 }, { 8, 16384, 4096 }, { 8, 128, 32768 },
 	};
 	static const long cap[MODEL_COUNT][3] = {
 		{ 64, 1048576, 1048576 }, { 64, 131072, 131072 }, { 64, 1024, 131072 },
