@@ -272,7 +272,7 @@ TARGETS = [
     ("million_uv", "1,000,000 coroutines sleeping 1 s in at most 0.8x libuv's wall time",
      "coro_scale, 1,000,000 x 1 s: coro auto and copy wall_s <= 0.8 x uv's", million_vs_uv),
     ("overhead_uv", "10,000 sleeps of 100 ms: the loop's time beyond d no more than libuv's",
-     "coro_scale, 10,000 x 100 ms: coro auto wall_s - d <= uv wall_s - d", overhead_vs_uv),
+     "coro_scale, 10,000 x 100 ms (medians of 5 runs): coro auto wall_s - d <= uv wall_s - d", overhead_vs_uv),
     ("gil_fan_out", "The emulated GIL on an io and net fan-out within 1.5x of CPython's threads at N = 1,000 and 10,000",
      "io.csv, net.csv: gil median <= 1.5 x py_threads median at every such N both measured (the rest named)",
      gil_fan_out),
