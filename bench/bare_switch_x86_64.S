@@ -17,6 +17,14 @@
  * is mispredicted every time (the return stack buffer holds this stack's
  * caller); the jump is predicted from branch history. Against this floor
  * the difference to co_switch is only the FPU control words.
+ *
+ * void bare_jmp_fpu_switch(void **save_sp, void *next_sp);
+ *
+ * bare_jmp_switch plus the FPU words as Boost.Context's jump_fcontext
+ * handles them: stmxcsr and fnstcw into a slot below the registers, then
+ * ldmxcsr and fldcw from the other side's, always. What those four
+ * instructions cost on this CPU, without co_switch's choices. Its fresh
+ * stack (bare_start) has the slot: MXCSR, then the x87 word, 8 bytes.
  */
 /*
  * Both share one body: save the callee-saved registers, swap stacks,
@@ -54,5 +62,32 @@ bare_jmp_switch:
 	popq	%rcx
 	jmp	*%rcx
 	.size	bare_jmp_switch, .-bare_jmp_switch
+
+	.globl	bare_jmp_fpu_switch
+	.type	bare_jmp_fpu_switch, @function
+bare_jmp_fpu_switch:
+	pushq	%rbp
+	pushq	%rbx
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	subq	$8, %rsp
+	stmxcsr	(%rsp)
+	fnstcw	4(%rsp)
+	movq	%rsp, (%rdi)
+	movq	%rsi, %rsp
+	ldmxcsr	(%rsp)
+	fldcw	4(%rsp)
+	addq	$8, %rsp
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbx
+	popq	%rbp
+	popq	%rcx
+	jmp	*%rcx
+	.size	bare_jmp_fpu_switch, .-bare_jmp_fpu_switch
 
 	.section .note.GNU-stack, "", @progbits

@@ -11,7 +11,10 @@
  * registers, swap the stack pointer, `ret`; x86-64 only), bare_jmp (the
  * same, leaving by `pop; jmp` as co_switch does: a `ret` onto another stack
  * is mispredicted every time, a jump is not; the floor of co_switch's
- * shape; x86-64 only), coro (the coroutine runtime's own switch,
+ * shape; x86-64 only), bare_jmp_fpu (bare_jmp that also stores MXCSR and
+ * the x87 control word and loads the other side's, always, as
+ * jump_fcontext does: what the FPU words cost on this CPU; x86-64 only),
+ * coro (the coroutine runtime's own switch,
  * co_switch, between two contexts made with co_ctx_make; it also saves and
  * restores MXCSR and the x87 control word, which the bare ones leave out),
  * coro_compare and coro_load (the same co_switch held to each of its two
@@ -97,11 +100,11 @@
 #include "coro.h"
 
 enum mechanism {
-	M_BARE, M_BARE_JMP, M_CORO, M_CORO_COMPARE, M_CORO_LOAD, M_BOOST_FCONTEXT, M_CORO_COPY, M_SWAPCONTEXT, M_THREAD_FUTEX,
+	M_BARE, M_BARE_JMP, M_BARE_JMP_FPU, M_CORO, M_CORO_COMPARE, M_CORO_LOAD, M_BOOST_FCONTEXT, M_CORO_COPY, M_SWAPCONTEXT, M_THREAD_FUTEX,
 	M_THREAD_COND, M_THREAD_PIPE, M_PROC_PIPE, M_PROC_FUTEX, M_PERF_PIPE, M_COUNT
 };
 static const char *const mech_names[] = {
-	"bare", "bare_jmp", "coro", "coro_compare", "coro_load", "boost_fcontext", "coro_copy", "swapcontext", "thread_futex",
+	"bare", "bare_jmp", "bare_jmp_fpu", "coro", "coro_compare", "coro_load", "boost_fcontext", "coro_copy", "swapcontext", "thread_futex",
 	"thread_cond", "thread_pipe", "proc_pipe", "proc_futex", "perf_pipe", "all", NULL
 };
 enum placement { P_ONE_CPU, P_TWO_CPUS, P_UNPINNED };
@@ -172,6 +175,7 @@ static uint64_t served;        /* round trips the partner context served */
 #if defined(__x86_64__)
 void bare_switch(void **save_sp, void *next_sp);
 void bare_jmp_switch(void **save_sp, void *next_sp);
+void bare_jmp_fpu_switch(void **save_sp, void *next_sp);
 static void *bare_main_sp, *bare_partner_sp;
 
 static void bare_partner(void)
@@ -190,12 +194,21 @@ static void bare_jmp_partner(void)
 	}
 }
 
+static void bare_jmp_fpu_partner(void)
+{
+	for (;;) {
+		served++;
+		bare_jmp_fpu_switch(&bare_partner_sp, bare_main_sp);
+	}
+}
+
 /*
  * Lay out a fresh stack the way bare_switch pops it: six zeroed register
  * slots, then the return address, partner, 16-byte aligned so that
- * partner starts as if called. partner never returns.
+ * partner starts as if called. partner never returns. With fpu, one slot
+ * more below the registers: this thread's MXCSR and x87 control word.
  */
-static void bare_start(char *stack, size_t size, void (*partner)(void))
+static void bare_start(char *stack, size_t size, void (*partner)(void), bool fpu)
 {
 	uintptr_t top = ((uintptr_t)stack + size) & ~(uintptr_t)15;
 	void **sp = (void **)(top - 16);
@@ -203,6 +216,11 @@ static void bare_start(char *stack, size_t size, void (*partner)(void))
 	*sp = (void *)(uintptr_t)partner;
 	sp -= 6;
 	memset(sp, 0, 6 * sizeof *sp);
+	if (fpu) {
+		sp--;
+		__asm__ volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(*(uint32_t *)sp),
+				 "=m"(*(uint16_t *)((char *)sp + 4)));
+	}
 	bare_partner_sp = sp;
 }
 #endif
@@ -306,13 +324,18 @@ static void run_user(enum mechanism m, struct plan p)
 #if defined(__x86_64__)
 		case M_BARE:
 			if (s < 0)
-				bare_start(stack, sizeof stack, bare_partner);
+				bare_start(stack, sizeof stack, bare_partner, false);
 			v = TIME_BATCH(k, bare_switch(&bare_main_sp, bare_partner_sp));
 			break;
 		case M_BARE_JMP:
 			if (s < 0)
-				bare_start(stack, sizeof stack, bare_jmp_partner);
+				bare_start(stack, sizeof stack, bare_jmp_partner, false);
 			v = TIME_BATCH(k, bare_jmp_switch(&bare_main_sp, bare_partner_sp));
+			break;
+		case M_BARE_JMP_FPU:
+			if (s < 0)
+				bare_start(stack, sizeof stack, bare_jmp_fpu_partner, true);
+			v = TIME_BATCH(k, bare_jmp_fpu_switch(&bare_main_sp, bare_partner_sp));
 			break;
 #endif
 		case M_CORO:
@@ -772,10 +795,12 @@ int main(int argc, char **argv)
 			run_coro_copy(up);
 			continue;
 		}
-		if (m == M_BARE || m == M_BARE_JMP || m == M_CORO || m == M_CORO_COMPARE ||
-		    m == M_CORO_LOAD || m == M_BOOST_FCONTEXT || m == M_SWAPCONTEXT) {
+		if (m == M_BARE || m == M_BARE_JMP || m == M_BARE_JMP_FPU || m == M_CORO ||
+		    m == M_CORO_COMPARE || m == M_CORO_LOAD || m == M_BOOST_FCONTEXT ||
+		    m == M_SWAPCONTEXT) {
 #if !defined(__x86_64__)
-			if (m == M_BARE || m == M_BARE_JMP || m == M_CORO_COMPARE || m == M_CORO_LOAD) {
+			if (m == M_BARE || m == M_BARE_JMP || m == M_BARE_JMP_FPU ||
+			    m == M_CORO_COMPARE || m == M_CORO_LOAD) {
 				fprintf(stderr, "lat_switch: %s: x86-64 only; row left out\n", mech_names[m]);
 				continue;
 			}

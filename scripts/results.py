@@ -195,6 +195,10 @@ def say_switch(run):
     if coro:
         out.append(say("switch.boost", boost=fmt_n(boost["median_ns"]), x=coro["median_ns"] / boost["median_ns"])
                    if boost else say("switch.no_boost"))
+    fpu = best_switch(run, "bare_jmp_fpu")
+    if fpu and jmp:
+        out.append(say("switch.fpu", fpu=fmt_n(fpu["median_ns"]), x=fpu["median_ns"] / jmp["median_ns"],
+                       diff=fmt_n(fpu["median_ns"] - jmp["median_ns"])))
     cmp, load = best_switch(run, "coro_compare"), best_switch(run, "coro_load")
     if cmp and load:
         faster = "comparing first" if cmp["median_ns"] < load["median_ns"] else "loading always"

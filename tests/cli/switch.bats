@@ -50,3 +50,10 @@ only() {
 	[ "$(printf '%s\n' "$rows" | cut -d, -f1,2)" = "coro_load,none" ]
 	assert_between 0.1 "$(printf '%s\n' "$rows" | cut -d, -f4)" 100000
 }
+
+@test "lat_switch: a bare_jmp_fpu row (the FPU words on the bare switch), per switch, positive" {
+	[ "$(uname -m)" = x86_64 ] || skip "bare_jmp_fpu is x86-64 only"
+	only bare_jmp_fpu
+	[ "$(printf '%s\n' "$rows" | cut -d, -f1,2)" = "bare_jmp_fpu,none" ]
+	assert_between 0.1 "$(printf '%s\n' "$rows" | cut -d, -f4)" 100000
+}
