@@ -79,7 +79,8 @@ quick)
 	IO_N_thread=100,1000,10000
 	IO_N_lock=100,1000,10000
 	IO_N_proc=100,1000
-	IO_N_python_proc=100
+	# A Python process pool costs seconds at 1,000: 1 and 100, a line of two points.
+	IO_N_python_proc=1,100
 	IO_N_loop=100,1000,10000,100000
 	NET_N_one=1,2,4
 	NET_N_python_one=1,2,4
@@ -88,7 +89,7 @@ quick)
 	NET_N_lock=100,1000,10000
 	NET_N_python_thread=100,1000,10000
 	NET_N_proc=100,1000
-	NET_N_python_proc=100
+	NET_N_python_proc=1,100
 	NET_N_loop=100,1000,10000
 	# asyncio's 10,000 requests take 5-6 s a run (30 s of the step): the
 	# full profile has them.
