@@ -67,9 +67,10 @@ BENCH_SH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench.sh")
 TEXT_COLUMNS = {"model", "workload", "mechanism", "placement", "variant", "stopped_by", "detail",
                 "stack_mode", "lock", "mode", "metric", "server", "load", "role", "backend", "steal"}
 # The columns a row may leave empty: the tidy CSVs' ms (cpu) and n (io, net),
+# their stddev_s where a point ran once (hyperfine has none for one run),
 # lat_switch's switches per round trip (counted for the kernel rows only).
 # serve.csv's latencies are empty when wrk got no answer at all.
-MAY_BE_EMPTY = {"ms", "n", "vol_switches_per_round_trip", "detail", "p50_ms", "p99_ms", "max_ms"}
+MAY_BE_EMPTY = {"ms", "n", "stddev_s", "vol_switches_per_round_trip", "detail", "p50_ms", "p99_ms", "max_ms"}
 # Times and rates the figures divide by: a zero is damage, not a measurement.
 POSITIVE = {"median_s", "median_ns", "mean_s", "wall_s"}
 # The CSVs whose first column names a model of models/models.tsv.

@@ -58,10 +58,12 @@ smoke)
 	SERVE_MIXED_C=10 SERVE_CPU_N=10000000
 	;;
 quick)
-	# Two or three runs and no warm-up: hyperfine runs a command for about
-	# 3 s within these bounds, so a point of 1.5 s or more gets two runs
-	# (their mean), a shorter one three (the median sets a cold first run
-	# aside as well as a warm-up would). The warm-ups were a fifth of the
+	# One to three runs and no warm-up: hyperfine runs a command for about
+	# 3 s within these bounds, so a point of 3 s or more runs once (Python's
+	# 10,000 threads and 100,000 tasks: 3-10 s a run, the slowest steps
+	# here), one of 1.5 to 3 s twice (their mean), a shorter one three
+	# times (the median sets a cold first run aside as well as a warm-up
+	# would). The runs column of the CSVs says how many. The warm-ups were a fifth of the
 	# default run (raw/steps.tsv: the hyperfine steps took 250 of its 470 s
 	# on a loaded machine). The lists below are the shortest that keep
 	# every lesson and target measured: the fan-outs from N = 100 (their
@@ -70,7 +72,7 @@ quick)
 	# no sequential model to compare with). A quiet run on an AMD EPYC VM
 	# took 311 s with three runs of every point, N = 1 and 10, W = 1 and
 	# C = 1,000, and a fresh clone's make bench 303 s with N = 1 and W = 1.
-	RUNS_MIN=2 RUNS_MAX=3 WARMUP=0
+	RUNS_MIN=1 RUNS_MAX=3 WARMUP=0
 	IO_MS=100 NET_MS=100
 	# 1,000 and 10,000 threads, 10,000 and 100,000 coroutines: the sizes of
 	# the Python figures in ANCHORS.md.
