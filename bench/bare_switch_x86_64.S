@@ -27,18 +27,29 @@
  * stack (bare_start) has the slot: MXCSR, then the x87 word, 8 bytes.
  */
 /*
- * Both share one body: save the callee-saved registers, swap stacks,
- * restore the other context's. Only the way out differs.
+ * All three share one body: save the callee-saved registers (and with
+ * fpu=1 the FPU words, in an 8-byte slot below them), swap stacks, restore
+ * the other context's. Only the way out differs.
  */
-	.macro	swap_stacks
+	.macro	swap_stacks fpu=0
 	pushq	%rbp
 	pushq	%rbx
 	pushq	%r12
 	pushq	%r13
 	pushq	%r14
 	pushq	%r15
+	.if \fpu
+	subq	$8, %rsp
+	stmxcsr	(%rsp)
+	fnstcw	4(%rsp)
+	.endif
 	movq	%rsp, (%rdi)
 	movq	%rsi, %rsp
+	.if \fpu
+	ldmxcsr	(%rsp)
+	fldcw	4(%rsp)
+	addq	$8, %rsp
+	.endif
 	popq	%r15
 	popq	%r14
 	popq	%r13
@@ -66,26 +77,7 @@ bare_jmp_switch:
 	.globl	bare_jmp_fpu_switch
 	.type	bare_jmp_fpu_switch, @function
 bare_jmp_fpu_switch:
-	pushq	%rbp
-	pushq	%rbx
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
-	subq	$8, %rsp
-	stmxcsr	(%rsp)
-	fnstcw	4(%rsp)
-	movq	%rsp, (%rdi)
-	movq	%rsi, %rsp
-	ldmxcsr	(%rsp)
-	fldcw	4(%rsp)
-	addq	$8, %rsp
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%rbx
-	popq	%rbp
+	swap_stacks fpu=1
 	popq	%rcx
 	jmp	*%rcx
 	.size	bare_jmp_fpu_switch, .-bare_jmp_fpu_switch

@@ -11,6 +11,13 @@ only() {
 	rows=$(printf '%s\n' "$output" | tail -n +2)
 }
 
+# one_row MECH: lat_switch --only MECH gives one row MECH,none, per switch, positive.
+one_row() {
+	only "$1"
+	[ "$(printf '%s\n' "$rows" | cut -d, -f1,2)" = "$1,none" ] || { echo "$1: rows '$rows'"; return 1; }
+	assert_between 0.1 "$(printf '%s\n' "$rows" | cut -d, -f4)" 100000
+}
+
 @test "lat_switch: a boost_fcontext row where the build found Boost.Context, a note otherwise" {
 	only boost_fcontext
 	if nm "$BUILD/bench/lat_switch" | grep -q ' T jump_fcontext$'; then
@@ -33,27 +40,17 @@ only() {
 
 @test "lat_switch: co_switch and bare_jmp rows, per switch, positive" {
 	[ "$(uname -m)" = x86_64 ] || skip "bare_jmp is x86-64 only"
-	only coro
-	[ "$(printf '%s\n' "$rows" | cut -d, -f1,2)" = "coro,none" ]
-	assert_between 0.1 "$(printf '%s\n' "$rows" | cut -d, -f4)" 100000
-	only bare_jmp
-	[ "$(printf '%s\n' "$rows" | cut -d, -f1,2)" = "bare_jmp,none" ]
-	assert_between 0.1 "$(printf '%s\n' "$rows" | cut -d, -f4)" 100000
+	one_row coro
+	one_row bare_jmp
 }
 
 @test "lat_switch: co_switch held to each of its MXCSR paths, a row each" {
 	[ "$(uname -m)" = x86_64 ] || skip "the two paths are x86-64's"
-	only coro_compare
-	[ "$(printf '%s\n' "$rows" | cut -d, -f1,2)" = "coro_compare,none" ]
-	assert_between 0.1 "$(printf '%s\n' "$rows" | cut -d, -f4)" 100000
-	only coro_load
-	[ "$(printf '%s\n' "$rows" | cut -d, -f1,2)" = "coro_load,none" ]
-	assert_between 0.1 "$(printf '%s\n' "$rows" | cut -d, -f4)" 100000
+	one_row coro_compare
+	one_row coro_load
 }
 
 @test "lat_switch: a bare_jmp_fpu row (the FPU words on the bare switch), per switch, positive" {
 	[ "$(uname -m)" = x86_64 ] || skip "bare_jmp_fpu is x86-64 only"
-	only bare_jmp_fpu
-	[ "$(printf '%s\n' "$rows" | cut -d, -f1,2)" = "bare_jmp_fpu,none" ]
-	assert_between 0.1 "$(printf '%s\n' "$rows" | cut -d, -f4)" 100000
+	one_row bare_jmp_fpu
 }
