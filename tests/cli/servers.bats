@@ -18,7 +18,8 @@ start() {
 	"$BUILD/servers/$1" --port 0 --ms 30 "${@:2}" >"$log" 2>"$BATS_TEST_TMPDIR/server.err" 3>&- &
 	pid=$!
 	for _ in $(seq 100); do
-		addr=$(sed -n 's/^[a-z]*: listening on //p' "$log")
+		# The shell may not have opened the log yet: no file is no line yet.
+		addr=$(sed -n 's/^[a-z]*: listening on //p' "$log" 2>/dev/null || true)
 		[ -n "$addr" ] && return 0
 		sleep 0.05
 	done
