@@ -167,6 +167,7 @@ struct co_rt {
 	struct co_loop *loops[CO_LOOPS_MAX];
 	int idle;                   /* loops asleep or about to be (atomic) */
 	int stuck;                  /* of those, loops with no timer, descriptor or job (atomic) */
+	long unstuck;               /* times a loop stopped counting in stuck (atomic) */
 	long guarded_live;          /* guarded stacks, all loops (atomic) */
 	bool draining;              /* loop 0 waits for every task, not main */
 	bool stop;                  /* every task is done: loops end (atomic) */

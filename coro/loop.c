@@ -235,8 +235,15 @@ static void fire_timers(void)
 	struct co_task *t;
 
 	co_lock(&co_loop);
-	while ((t = co_timer_first()) != NULL && t->deadline <= now)
-		co_ready(t, t->park == CO_PARK_SLEEP ? 0 : -ETIMEDOUT);
+	while ((t = co_timer_first()) != NULL && t->deadline <= now) {
+		/* Another loop has woken it since this one drained its inbox:
+		 * that wake-up stands, the inbox makes t runnable; only the
+		 * timer goes (co_ready would leave it, and this would spin). */
+		if (t->waking)
+			co_timer_del(t);
+		else
+			co_ready(t, t->park == CO_PARK_SLEEP ? 0 : -ETIMEDOUT);
+	}
 	co_unlock(&co_loop);
 }
 

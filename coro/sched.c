@@ -110,7 +110,10 @@
  * so (rt->stuck == W) and no run queue or inbox holding anything is the
  * only thread left running, the others blocked in a poll that only a loop
  * could end. Nothing can wake anyone: it reports and cancels them all, as
- * one loop does.
+ * one loop does. The count alone is not proof: a loop counted a moment ago
+ * may be leaving with a task it took from its inbox, in no queue yet. So
+ * each loop that stops counting itself bumps rt->unstuck, and the last one
+ * trusts what it read only if that has not moved since before it counted.
  *
  * What one loop does not pay: with W = 1 rt->mt is false, every lock is a
  * test of l->mt, the run queue is loop.c's own, and the frames a sleeping
@@ -429,15 +432,33 @@ static bool loop_done(struct co_loop *l)
 	return rt->draining ? LOAD(&rt->unfinished) == 0 : LOAD(&rt->main_done);
 }
 
-/* Every loop stuck (this one the last) and no queue or inbox with a task. */
-static bool all_stuck(struct co_rt *rt, int stuck)
+/*
+ * Every loop stuck (this one the last), no queue or inbox with a task, and
+ * no loop has stopped counting itself stuck since this one read epoch,
+ * before it counted itself: so all of them were stuck the whole time the
+ * queues were read, and none could take a task out of sight meanwhile (a
+ * loop leaving its count may hold a task it drained from its inbox, in
+ * neither queue).
+ */
+static bool all_stuck(struct co_rt *rt, int stuck, long epoch)
 {
 	if (stuck < rt->nloops || LOAD(&rt->unfinished) == 0)
 		return false;
 	for (int k = 0; k < rt->nloops; k++)
 		if (has_work(rt->loops[k]))
 			return false;
-	return true;
+	return LOAD(&rt->unstuck) == epoch;
+}
+
+/*
+ * This loop no longer counts itself stuck. Uncount, then bump the epoch: a
+ * loop that read the epoch between the two would count this one and never
+ * see it leave.
+ */
+static void unstick(struct co_rt *rt)
+{
+	__atomic_sub_fetch(&rt->stuck, 1, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&rt->unstuck, 1, __ATOMIC_SEQ_CST);
 }
 
 void co_sched_turn(struct co_loop *l)
@@ -445,6 +466,7 @@ void co_sched_turn(struct co_loop *l)
 	struct co_rt *rt = l->rt;
 	bool stuck;
 	int nstuck = 0;
+	long epoch = 0;
 
 	drain_inbox(l);
 	if (has_work(l)) {
@@ -458,22 +480,24 @@ void co_sched_turn(struct co_loop *l)
 	stuck = l->timers.live == 0 && l->fd_waits == 0 && l->jobs == 0;
 	STORE(&l->sleeping, 1);
 	__atomic_add_fetch(&rt->idle, 1, __ATOMIC_SEQ_CST);
-	if (stuck)
+	if (stuck) {
+		epoch = LOAD(&rt->unstuck);
 		nstuck = __atomic_add_fetch(&rt->stuck, 1, __ATOMIC_SEQ_CST);
+	}
 	if (has_work(l) || others_have_work(l) || loop_done(l)) {
 		__atomic_exchange_n(&l->sleeping, 0, __ATOMIC_SEQ_CST);
-	} else if (stuck && all_stuck(rt, nstuck)) {
+	} else if (stuck && all_stuck(rt, nstuck, epoch)) {
 		/* Not stuck from here on: the tasks it cancels run, maybe on a
 		 * loop that will count itself stuck again before this one is done. */
 		__atomic_exchange_n(&l->sleeping, 0, __ATOMIC_SEQ_CST);
-		__atomic_sub_fetch(&rt->stuck, 1, __ATOMIC_SEQ_CST);
+		unstick(rt);
 		stuck = false;
 		co_cancel_stuck();
 	} else {
 		co_poll(true);
 	}
 	if (stuck)
-		__atomic_sub_fetch(&rt->stuck, 1, __ATOMIC_SEQ_CST);
+		unstick(rt);
 	STORE(&l->sleeping, 0);
 	__atomic_sub_fetch(&rt->idle, 1, __ATOMIC_SEQ_CST);
 }

@@ -645,6 +645,82 @@ static void test_no_lost_wakeup_in_100000_cross_thread_joins(void **state)
 		assert_true(st.xwakeups > 0);
 }
 
+/*
+ * One joiner on 4 loops: the other three idle with no timer, each counting
+ * itself stuck, while the joiner's wake-ups cross threads. A loop that
+ * leaves its count to drain its inbox holds the joiner in neither queue;
+ * the stuck check once took that moment for "all stuck" and cancelled a
+ * run that was making progress (one run in a few thousand joins).
+ */
+static void test_a_lone_joiner_among_idle_loops_is_not_reported_stuck(void **state)
+{
+	struct co_config cfg = cfg_of(4);
+	long total = scaled(20000);
+
+	(void)state;
+	skip_under_qemu();
+	joins_done = 0;
+	rounds_each = total;
+	alarm(600);
+	assert_int_equal(co_run(spawn_joiners, (void *)(intptr_t)1, NULL, &cfg), 0);
+	alarm(0);
+	assert_int_equal(joins_done, total);
+}
+
+/* ---- A deadline racing a wake-up from another loop ---- */
+
+static long races, race_timeouts, race_finished;
+
+static int nap_until(void *arg, intptr_t *value)
+{
+	(void)value;
+	return co_sleep((int64_t)(intptr_t)arg);
+}
+
+/* wait_for a child that ends at the wait's own deadline, many times. */
+static int race_deadlines(void *arg, intptr_t *value)
+{
+	(void)arg;
+	(void)value;
+	for (long r = 0; r < races; r++) {
+		int64_t d = co_now() + 100 * CO_US;
+		co_tid c;
+		int err = co_spawn(&c, nap_until, (void *)(intptr_t)d);
+
+		if (err)
+			return err;
+		err = co_wait_for(c, d, NULL);
+		if (err == -ETIMEDOUT)
+			race_timeouts++;
+		else if (err == 0)
+			race_finished++;
+		else
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * The child, stolen by the other loop, ends there and wakes the waiter
+ * through its home loop's inbox just as the waiter's deadline comes: the
+ * home loop then meets a timer whose task is already woken. It used to
+ * spin on that timer for ever, holding the runtime lock (a hang within a
+ * few thousand rounds); now the timer goes and the wake-up stands.
+ */
+static void test_a_deadline_racing_a_wake_from_another_loop(void **state)
+{
+	struct co_config cfg = cfg_of(2);
+
+	(void)state;
+	skip_under_qemu();
+	races = scaled(20000);
+	race_timeouts = race_finished = 0;
+	alarm(120);         /* the spin hangs: fail rather than wait for ever */
+	assert_int_equal(co_run(race_deadlines, NULL, NULL, &cfg), 0);
+	alarm(0);
+	assert_int_equal(race_timeouts + race_finished, races);
+}
+
 /* ---- Tasks that wait for each other ---- */
 
 static co_tid pair[2];
@@ -735,6 +811,8 @@ int main(void)
 		cmocka_unit_test(test_the_task_api_works_across_threads),
 		cmocka_unit_test(test_to_thread_and_descriptors_under_w_loops),
 		cmocka_unit_test(test_no_lost_wakeup_in_100000_cross_thread_joins),
+		cmocka_unit_test(test_a_lone_joiner_among_idle_loops_is_not_reported_stuck),
+		cmocka_unit_test(test_a_deadline_racing_a_wake_from_another_loop),
 		cmocka_unit_test(test_tasks_waiting_for_each_other_are_cancelled_on_w_loops),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
