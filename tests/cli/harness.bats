@@ -71,6 +71,16 @@ setup_file() {
 	fi
 }
 
+# A test that fails while a run it started still goes on must not leave it
+# running: it would outlive the test and trip the next one's process checks.
+teardown() {
+	if [ -n "${bench_pid:-}" ]; then
+		kill -TERM "$bench_pid" 2>/dev/null
+		wait "$bench_pid" 2>/dev/null
+	fi
+	return 0
+}
+
 smoke_only() {
 	[ "$FLAVOUR" = default ] || skip "the harness times the default build only"
 }
@@ -252,16 +262,23 @@ stopped_by() {
 	# shell cannot trap.
 	PROFILE=quick RESULTS_DIR="$results" RESULTS_MD="$BATS_TEST_TMPDIR/R.md" \
 		env --default-signal=INT,QUIT sh scripts/bench.sh >"$BATS_TEST_TMPDIR/log" 2>&1 &
-	pid=$!
+	bench_pid=$!
+	seen=no
 	for _ in $(seq 100); do
-		pgrep -f "hyperfine.*$results" >/dev/null && break
+		if pgrep -f "hyperfine.*$results" >/dev/null; then
+			seen=yes
+			break
+		fi
 		sleep 0.2
 	done
-	sleep 2
-	pgrep -f "$results" >/dev/null
-	kill -"$1" $pid
+	# A moment for hyperfine to start a model, not so long that its step
+	# can end: the signal must land mid-step.
+	sleep 0.3
+	kill -"$1" $bench_pid
 	status=0
-	wait $pid || status=$?
+	wait $bench_pid || status=$?
+	bench_pid=
+	[ "$seen" = yes ]
 	cat "$BATS_TEST_TMPDIR/log"
 	[ "$status" -eq 130 ]
 	sleep 0.5
